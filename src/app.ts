@@ -1,0 +1,52 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { ConfigError, getConfig } from "./config";
+import type { AppEnv } from "./env";
+import { ApiError } from "./errors";
+import { handleError } from "./http/errors";
+import { createLogger } from "./log";
+import { authRoutes } from "./routes/auth";
+import { codeRoutes } from "./routes/codes";
+import { healthRoutes } from "./routes/health";
+import { meRoutes } from "./routes/me";
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+const v1 = new Hono<AppEnv>().route("/", codeRoutes).route("/", authRoutes).route("/", meRoutes);
+
+export const app = new Hono<AppEnv>()
+  .use(requestId())
+  .use(async (c, next) => {
+    try {
+      c.set("config", getConfig(c.env));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      createLogger(c.get("requestId")).event("config.invalid", { problems: error.message });
+      throw new ApiError("internal_error", { detail: `misconfigured setting ${error.problems.map((p) => p.setting).join(", ")}` });
+    }
+    await next();
+  })
+  .use(async (c, next) => {
+    const origins = c.get("config").CORS_ORIGINS;
+    // No CORS_ORIGINS: no Access-Control headers at all, so browsers keep other origins out.
+    if (origins.length === 0) return next();
+    return cors({ origin: origins, allowHeaders: ["Content-Type", "Authorization", "Accept-Language"], exposeHeaders: ["Retry-After", "X-Request-Id"], maxAge: 600 })(c, next);
+  })
+  .use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("payload_too_large");
+      },
+    }),
+  )
+  .route("/", healthRoutes)
+  .route("/v1", v1)
+  .notFound(() => {
+    throw new ApiError("not_found");
+  })
+  .onError(handleError);
+
+export type AppType = typeof app;

@@ -1,0 +1,210 @@
+import type { Config } from "../config";
+import { hmac, randomDigits, timingSafeEqual, toBase64Url, fromBase64Url } from "../crypto";
+import type { Bindings } from "../env";
+import { ApiError } from "../errors";
+import type { Logger } from "../log";
+import { clientKey } from "../limits/client-key";
+import type { CheckResult, ReserveResult } from "../limits/phone-guard";
+import { maskPhone, numberRange, parsePhone, type Phone } from "../phone";
+import { deliver, resolveSenders } from "../sms";
+import type { Purpose } from "./purpose";
+import { newTokenId, signVerificationToken } from "./verification-token";
+
+/** What the code functions need from a request: bindings, settings, a logger and the caller's address. */
+export interface RequestScope {
+  env: Bindings;
+  config: Config;
+  log: Logger;
+  clientIp: string | undefined;
+}
+
+/** What KV holds for a (purpose, phone): the current code's id and keyed hash, never the code. */
+interface StoredCode {
+  id: string;
+  mac: string;
+}
+
+const codeKey = (purpose: Purpose, phone: string) => `code:${purpose}:${phone}`;
+
+/** The HMAC binds the code to its phone, purpose and issue, so a leaked KV value is useless elsewhere. */
+async function codeMac(secret: string, codeId: string, phone: string, purpose: Purpose, code: string): Promise<ArrayBuffer> {
+  return hmac(secret, `code|${codeId}|${phone}|${purpose}|${code}`);
+}
+
+export function phoneGuard(env: Bindings, phone: Phone) {
+  return env.PHONE_GUARD.get(env.PHONE_GUARD.idFromName(numberRange(phone)));
+}
+
+function clientGuard(scope: RequestScope) {
+  const key = clientKey(scope.clientIp);
+  return scope.env.CLIENT_GUARD.get(scope.env.CLIENT_GUARD.idFromName(key));
+}
+
+const testNumbers = new WeakMap<Config, Map<string, { code: string; expiresAt: number }>>();
+
+/** TEST_PHONE_NUMBERS by E.164; entries whose numbers do not parse are dropped (and named in the log once). */
+function testNumberTable(config: Config, log: Logger): Map<string, { code: string; expiresAt: number }> {
+  let table = testNumbers.get(config);
+  if (!table) {
+    table = new Map();
+    for (const entry of config.TEST_PHONE_NUMBERS) {
+      try {
+        // The entry is valid through the whole day of `expires` (UTC).
+        table.set(parsePhone(entry.phone).e164, { code: entry.code, expiresAt: Date.parse(`${entry.expires}T00:00:00Z`) + 86_400_000 });
+      } catch {
+        log.event("config.test_number_ignored", { reason: "not a valid mobile number" });
+      }
+    }
+    testNumbers.set(config, table);
+  }
+  return table;
+}
+
+/** The fixed code of an unexpired test number, or undefined for a real number. */
+export function testNumberCode(scope: RequestScope, phone: Phone): string | undefined {
+  const entry = testNumberTable(scope.config, scope.log).get(phone.e164);
+  if (!entry || entry.expiresAt <= Date.now()) return undefined;
+  return entry.code;
+}
+
+function limitError(result: Extract<ReserveResult, { ok: false }>): ApiError {
+  return new ApiError("too_many_requests", { retryAfter: result.retryAfterMs / 1000 });
+}
+
+export interface IssueOptions {
+  /** false for a reset to an unknown number: limits apply and the answer is the same, but nothing is sent. */
+  deliver: boolean;
+}
+
+/**
+ * Issues a code: limits first (phone cooldown / daily cap / lock / range block, client address,
+ * daily budget, all asked at once), then the SMS, and only once the SMS is accepted the code's
+ * hash goes to KV. Any failure after the limits were taken gives them back, so a code that no SMS
+ * carried is never valid and a failed send costs the user no cooldown.
+ */
+export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purpose, options: IssueOptions): Promise<{ expiresIn: number; resendIn: number }> {
+  const { env, config, log } = scope;
+  const fixedCode = testNumberCode(scope, phone);
+  const paid = options.deliver && fixedCode === undefined;
+  // Resolved before any limit is taken, so a misconfigured provider costs users nothing.
+  const senders = paid ? resolveSenders(env, config.SMS_PROVIDER, log) : [];
+
+  const guard = phoneGuard(env, phone);
+  const budget = env.SMS_BUDGET.get(env.SMS_BUDGET.idFromName("global"));
+  // Three independent objects, asked in parallel: one round trip of latency. Refusals are rare
+  // and pay for the compensating calls below.
+  const [reserved, client, spent] = await Promise.all([
+    guard.reserve(phone.e164, purpose, { countForRange: paid }),
+    clientGuard(scope).hit("send", config.IP_SENDS_PER_HOUR),
+    paid ? budget.spend(config.DAILY_SMS_BUDGET) : undefined,
+  ]);
+
+  const giveBack = async () => {
+    await Promise.all([
+      reserved.ok ? guard.cancelSend(phone.e164, reserved.codeId, { countedForRange: paid }) : undefined,
+      spent?.ok ? budget.refund() : undefined,
+    ]);
+  };
+
+  if (reserved.rangeBlockedNow) log.event("prefix.blocked", { range: numberRange(phone), phone: maskPhone(phone.e164) });
+  if (!client.ok) {
+    log.event("ip.limited", { kind: "send", phone: maskPhone(phone.e164) });
+    await giveBack();
+    throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
+  }
+  if (!reserved.ok) {
+    if (reserved.reason === "range_blocked") log.event("prefix.refused", { range: numberRange(phone), phone: maskPhone(phone.e164) });
+    await giveBack();
+    throw limitError(reserved);
+  }
+  if (spent && !spent.ok) {
+    await giveBack();
+    throw new ApiError("sms_budget_exhausted", { retryAfter: spent.retryAfterMs / 1000 });
+  }
+  if (spent?.exhaustedNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
+
+  const result = { expiresIn: config.CODE_TTL_SECONDS, resendIn: config.RESEND_INTERVAL_SECONDS };
+  if (!options.deliver) return result;
+
+  const code = fixedCode ?? randomDigits(config.CODE_LENGTH);
+  try {
+    if (paid) await deliver(senders, { to: phone, purpose, code, expiresInSeconds: config.CODE_TTL_SECONDS }, config.SMS_TIMEOUT_MS, log);
+    else log.event("code.sent", { provider: "test_number", phone: maskPhone(phone.e164), purpose });
+    const stored: StoredCode = { id: reserved.codeId, mac: toBase64Url(await codeMac(config.AUTH_SECRET, reserved.codeId, phone.e164, purpose, code)) };
+    // The KV entry expires with the code (KV's minimum expirationTtl is 60 s; the config
+    // refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
+    await env.CODES.put(codeKey(purpose, phone.e164), JSON.stringify(stored), { expirationTtl: config.CODE_TTL_SECONDS });
+  } catch (error) {
+    await giveBack();
+    throw error;
+  }
+  return result;
+}
+
+export interface VerifyOptions {
+  /** Issue a verificationToken on success (POST /v1/codes/verify) instead of just spending the code. */
+  issueToken: boolean;
+}
+
+/**
+ * Checks a code: KV gives the current code's id and hash; the comparison runs here in constant
+ * time; the Durable Object then decides in one call whether the guess is allowed and the code
+ * unused, counts it and spends it. A guess when KV has no code answers code_expired and counts nothing.
+ */
+export async function verifyCode(
+  scope: RequestScope,
+  phone: Phone,
+  purpose: Purpose,
+  code: string,
+  options: VerifyOptions,
+): Promise<{ verificationToken?: string; expiresIn?: number }> {
+  const { env, config, log } = scope;
+  const raw = await env.CODES.get(codeKey(purpose, phone.e164));
+  const stored = raw ? (JSON.parse(raw) as StoredCode) : undefined;
+  if (!stored) throw new ApiError("code_expired");
+
+  const expected = fromBase64Url(stored.mac);
+  const actual = await codeMac(config.AUTH_SECRET, stored.id, phone.e164, purpose, code);
+  const matches = expected !== undefined && timingSafeEqual(actual, expected);
+
+  const token = options.issueToken ? { jti: newTokenId(), expiresAt: Date.now() + config.VERIFICATION_TOKEN_TTL_SECONDS * 1000 } : undefined;
+  const [checked, client] = await Promise.all([
+    phoneGuard(env, phone).checkCode(phone.e164, purpose, stored.id, matches, token),
+    clientGuard(scope).hit("verify", config.IP_VERIFICATIONS_PER_HOUR),
+  ]);
+
+  // The client limit is asked in parallel to keep verification at one round trip; a guess made
+  // over it was still counted against the phone, which only ever errs on the safe side.
+  if (!client.ok) {
+    log.event("ip.limited", { kind: "verify", phone: maskPhone(phone.e164) });
+    throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
+  }
+  return finishCheck(scope, phone, purpose, checked, token);
+}
+
+async function finishCheck(
+  scope: RequestScope,
+  phone: Phone,
+  purpose: Purpose,
+  checked: CheckResult,
+  token: { jti: string; expiresAt: number } | undefined,
+): Promise<{ verificationToken?: string; expiresIn?: number }> {
+  const { env, config, log } = scope;
+  if (!checked.ok) {
+    switch (checked.reason) {
+      case "expired":
+        throw new ApiError("code_expired");
+      case "invalid":
+        if (checked.lockedNow) log.event("phone.locked", { phone: maskPhone(phone.e164), purpose });
+        throw new ApiError("invalid_code", { attemptsLeft: checked.attemptsLeft });
+      case "too_many_attempts":
+      case "locked":
+        throw new ApiError("too_many_attempts", { retryAfter: checked.retryAfterMs / 1000 });
+    }
+  }
+  // Spent: the KV entry is now dead weight; the Durable Object already refuses it.
+  await env.CODES.delete(codeKey(purpose, phone.e164));
+  if (!token) return {};
+  const verificationToken = await signVerificationToken(config.AUTH_SECRET, { phone: phone.e164, purpose, ...token });
+  return { verificationToken, expiresIn: config.VERIFICATION_TOKEN_TTL_SECONDS };
+}

@@ -1,0 +1,56 @@
+import { fromBase64Url, hmac, randomBytes, timingSafeEqual, toBase64Url, utf8 } from "../crypto";
+import type { Purpose } from "./purpose";
+import { PURPOSES } from "./purpose";
+
+/**
+ * A verificationToken stands for a code that was just verified, for the next call (password
+ * registration steps, a reset, a phone change). It is `v1.<payload>.<mac>`: the payload names the
+ * phone, purpose, expiry and a random id; the HMAC makes it unforgeable. Single use is not in the
+ * token: the id is registered in the phone's Durable Object when the code is verified and removed
+ * when the token is spent, so a copy of a spent token is worthless.
+ */
+export interface VerificationClaims {
+  phone: string;
+  purpose: Purpose;
+  expiresAt: number;
+  jti: string;
+}
+
+interface Payload {
+  p: string;
+  u: Purpose;
+  x: number;
+  j: string;
+}
+
+export function newTokenId(): string {
+  return toBase64Url(randomBytes(16));
+}
+
+export async function signVerificationToken(secret: string, claims: VerificationClaims): Promise<string> {
+  const payload: Payload = { p: claims.phone, u: claims.purpose, x: claims.expiresAt, j: claims.jti };
+  const body = toBase64Url(utf8(JSON.stringify(payload)));
+  const mac = toBase64Url(await hmac(secret, `vt|${body}`));
+  return `v1.${body}.${mac}`;
+}
+
+/** The claims of an authentic, unexpired token; undefined for anything else. */
+export async function readVerificationToken(secret: string, token: string, now = Date.now()): Promise<VerificationClaims | undefined> {
+  const [version, body, mac] = token.split(".");
+  if (version !== "v1" || !body || !mac || token.split(".").length !== 3) return undefined;
+  const given = fromBase64Url(mac);
+  if (!given) return undefined;
+  const expected = await hmac(secret, `vt|${body}`);
+  if (!timingSafeEqual(given, expected)) return undefined;
+  const raw = fromBase64Url(body);
+  if (!raw) return undefined;
+  let payload: Partial<Payload>;
+  try {
+    payload = JSON.parse(new TextDecoder().decode(raw)) as Partial<Payload>;
+  } catch {
+    return undefined;
+  }
+  if (typeof payload.p !== "string" || typeof payload.j !== "string" || typeof payload.x !== "number") return undefined;
+  if (!PURPOSES.includes(payload.u as Purpose) || payload.x <= now) return undefined;
+  return { phone: payload.p, purpose: payload.u as Purpose, expiresAt: payload.x, jti: payload.j };
+}

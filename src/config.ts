@@ -1,0 +1,134 @@
+import { z } from "zod";
+
+/**
+ * Every setting the Worker reads, parsed once per isolate into a typed object.
+ * Plain settings live in wrangler.toml `[vars]`; secrets in `.dev.vars` / `wrangler secret put`.
+ * SMS provider credentials are parsed separately (src/sms/config.ts) so that a provider with a
+ * missing setting degrades to 503 sms_not_configured instead of taking the whole API down.
+ */
+
+const DEV_SECRET_PREFIX = "dev-only-";
+
+/** wrangler hands `[vars]` over as strings, or as numbers/booleans when written unquoted. */
+const int = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === "" ? fallback : typeof v === "string" ? Number(v.trim()) : v),
+    z.number().int().min(min).max(max),
+  );
+
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    (v) => (v === undefined || v === "" ? fallback : typeof v === "string" ? v.trim().toLowerCase() : v),
+    z.union([z.boolean(), z.enum(["true", "1", "yes", "false", "0", "no"]).transform((s) => ["true", "1", "yes"].includes(s))]),
+  );
+
+const list = (fallback: string) =>
+  z.preprocess(
+    (v) => (v === undefined || v === "" ? fallback : v),
+    z.string().transform((s) =>
+      s
+        .split(",")
+        .map((part) => part.trim())
+        .filter(Boolean),
+    ),
+  );
+
+export const SMS_PROVIDER_NAMES = ["console", "aliyun", "ronglian"] as const;
+export type SmsProviderName = (typeof SMS_PROVIDER_NAMES)[number];
+
+const testPhoneSchema = z.array(
+  z.object({
+    phone: z.string().min(1),
+    code: z.string().regex(/^\d{4,8}$/, "code must be 4–8 digits"),
+    expires: z.iso.date(),
+  }),
+);
+
+const configSchema = z
+  .object({
+    ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
+    /** HMAC key for stored code hashes and verification tokens. */
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+    SMS_PROVIDER: list("console").pipe(z.array(z.enum(SMS_PROVIDER_NAMES)).min(1)),
+    SMS_TIMEOUT_MS: int(5000, 100, 30000),
+
+    CODE_LENGTH: int(6, 4, 8),
+    // KV refuses an expirationTtl under 60 s, so a shorter code life cannot be stored.
+    CODE_TTL_SECONDS: int(300, 60, 3600),
+    MAX_VERIFY_ATTEMPTS: int(5, 1, 20),
+    RESEND_INTERVAL_SECONDS: int(60, 1, 3600),
+    DAILY_SENDS_PER_PHONE: int(10, 1, 1000),
+    VERIFICATION_TOKEN_TTL_SECONDS: int(600, 60, 3600),
+    SESSION_TTL_SECONDS: int(30 * 24 * 3600, 300, 365 * 24 * 3600),
+
+    LOGIN_MAX_FAILURES: int(10, 1, 1000),
+    LOGIN_FAILURE_WINDOW_SECONDS: int(900, 60, 86400),
+
+    PHONE_MAX_FAILED_GUESSES: int(10, 1, 1000),
+    PHONE_GUESS_WINDOW_SECONDS: int(3600, 60, 86400),
+    PHONE_LOCK_SECONDS: int(3600, 60, 7 * 86400),
+    IP_SENDS_PER_HOUR: int(10, 1, 100000),
+    IP_VERIFICATIONS_PER_HOUR: int(30, 1, 100000),
+    ALLOWED_COUNTRIES: list("CN").pipe(z.array(z.string().regex(/^[A-Z]{2}$/, "ISO 3166 alpha-2 codes, e.g. CN,HK")).min(1)),
+    TURNSTILE_SECRET_KEY: z.string().optional(),
+    TURNSTILE_TIMEOUT_MS: int(3000, 100, 30000),
+    DAILY_SMS_BUDGET: int(10000, 0, 100_000_000),
+    PREFIX_MIN_SENDS: int(20, 1, 100000),
+    PREFIX_MIN_SUCCESS_PERCENT: int(10, 0, 100),
+    PREFIX_WINDOW_SECONDS: int(3600, 60, 86400),
+    PREFIX_BLOCK_SECONDS: int(12 * 3600, 60, 7 * 86400),
+    TEST_PHONE_NUMBERS: z.preprocess((v) => {
+      if (v === undefined || v === "") return [];
+      if (typeof v !== "string") return v;
+      try {
+        return JSON.parse(v);
+      } catch {
+        return "not JSON";
+      }
+    }, testPhoneSchema),
+
+    CORS_ORIGINS: list(""),
+    DOCS_ENABLED: bool(true),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.ENVIRONMENT !== "production") return;
+    if (cfg.SMS_PROVIDER.includes("console")) {
+      ctx.addIssue({ code: "custom", path: ["SMS_PROVIDER"], message: "the console provider prints codes and is refused in production" });
+    }
+    if (cfg.AUTH_SECRET.startsWith(DEV_SECRET_PREFIX)) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "the development secret is refused in production; run `wrangler secret put AUTH_SECRET --env production`" });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { setting: string; message: string }[]) {
+    super(`Invalid configuration: ${problems.map((p) => `${p.setting}: ${p.message}`).join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses one environment. Throws ConfigError naming every bad setting (names only, never values). */
+export function parseConfig(env: Record<string, unknown>): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      setting: String(issue.path[0] ?? "?"),
+      message: issue.message,
+    })),
+  );
+}
+
+// The env object is stable for an isolate's life, so parse it once per object.
+const cache = new WeakMap<object, Config>();
+
+export function getConfig(env: object): Config {
+  let config = cache.get(env);
+  if (!config) {
+    config = parseConfig(env as Record<string, unknown>);
+    cache.set(env, config);
+  }
+  return config;
+}

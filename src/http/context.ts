@@ -1,0 +1,54 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { RequestScope } from "../codes/codes";
+import { createDb, type Db } from "../db/client";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { createLogger } from "../log";
+import { validateSession, type SessionUser } from "../sessions";
+
+export function scopeOf(c: Context<AppEnv>): RequestScope {
+  return { env: c.env, config: c.get("config"), log: createLogger(c.get("requestId")), clientIp: c.req.header("CF-Connecting-IP") };
+}
+
+export function dbOf(c: Context<AppEnv>): Db {
+  return createDb(c.env.DB);
+}
+
+/** Work that may finish after the answer (session refresh, cleanup) without delaying it. */
+export function inBackground(c: Context<AppEnv>): (work: Promise<unknown>) => void {
+  const log = createLogger(c.get("requestId"));
+  return (work) => {
+    const guarded = work.catch((error: unknown) => log.error("background.failed", error));
+    try {
+      c.executionCtx.waitUntil(guarded);
+    } catch {
+      // No execution context (e.g. app.request() in a unit test): the promise still runs.
+    }
+  };
+}
+
+// Our tokens are 32 random bytes in base64url; anything else cannot match and skips the lookup.
+const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
+
+/** The session behind `Authorization: Bearer <token>`, or undefined. */
+export async function readSession(c: Context<AppEnv>): Promise<SessionUser | undefined> {
+  const match = BEARER.exec(c.req.header("Authorization") ?? "");
+  if (!match) return undefined;
+  return validateSession(dbOf(c), match[1]!, c.get("config").SESSION_TTL_SECONDS, inBackground(c));
+}
+
+/** 401 unauthorized unless the request carries a live session; sets `c.var.session`. */
+export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
+  const session = await readSession(c);
+  if (!session) throw new ApiError("unauthorized");
+  c.set("session", session);
+  await next();
+});
+
+/** The session requireSession found; a route without requireSession in front gets 401. */
+export function sessionOf(c: Context<AppEnv>): SessionUser {
+  const session = c.get("session");
+  if (!session) throw new ApiError("unauthorized");
+  return session;
+}

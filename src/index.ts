@@ -1,0 +1,9 @@
+import { app } from "./app";
+import type { Bindings } from "./env";
+
+export { PhoneGuard } from "./limits/phone-guard";
+export { ClientGuard } from "./limits/client-guard";
+export { SmsBudget } from "./limits/sms-budget";
+export type { AppType } from "./app";
+
+export default { fetch: app.fetch } satisfies ExportedHandler<Bindings>;

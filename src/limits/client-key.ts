@@ -1,0 +1,31 @@
+/**
+ * The key a client address is counted under: an IPv4 address as is, an IPv6 address by its /64
+ * (one subscriber usually holds a whole /64, so counting single v6 addresses would let it rotate
+ * through 2^64 of them). Anything unparseable is counted under one shared key, never skipped.
+ */
+export function clientKey(address: string | undefined): string {
+  if (!address) return "ip:unknown";
+  const ip = address.trim();
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return `ip:${ip}`;
+  const groups = expandIpv6(ip);
+  if (!groups) return "ip:unknown";
+  return `ip6:${groups.slice(0, 4).join(":")}::/64`;
+}
+
+function expandIpv6(ip: string): string[] | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(ip) || !ip.includes(":")) return undefined;
+  const [head = "", tail, extra] = ip.split("::");
+  if (extra !== undefined) return undefined;
+  const parse = (part: string) => (part === "" ? [] : part.split(":"));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  // An embedded IPv4 tail (::ffff:1.2.3.4) only matters past the /64, so it counts as two groups.
+  const fix = (groups: string[]) => groups.flatMap((g) => (g.includes(".") ? ["0", "0"] : [g]));
+  const l = fix(left);
+  const r = fix(right);
+  const missing = 8 - l.length - r.length;
+  if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...l, ...Array<string>(tail === undefined ? 0 : missing).fill("0"), ...r];
+  if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return groups.map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""));
+}

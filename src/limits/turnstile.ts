@@ -1,0 +1,34 @@
+import type { RequestScope } from "../codes/codes";
+import { ApiError } from "../errors";
+
+export const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
+
+/**
+ * When TURNSTILE_SECRET_KEY is set, a code is only sent to a client that passed Cloudflare
+ * Turnstile. Fails closed: if siteverify cannot be reached within TURNSTILE_TIMEOUT_MS the request
+ * is refused, because an outage must not turn into an open door for SMS pumping.
+ */
+export async function verifyCaptcha(scope: RequestScope, token: string | undefined): Promise<void> {
+  const secret = scope.config.TURNSTILE_SECRET_KEY;
+  if (!secret) return;
+  if (!token) {
+    scope.log.event("captcha.failed", { reason: "missing" });
+    throw new ApiError("captcha_failed");
+  }
+  const form = new FormData();
+  form.set("secret", secret);
+  form.set("response", token);
+  if (scope.clientIp) form.set("remoteip", scope.clientIp);
+  let outcome: { success?: unknown; "error-codes"?: unknown };
+  try {
+    const response = await fetch(SITEVERIFY_URL, { method: "POST", body: form, signal: AbortSignal.timeout(scope.config.TURNSTILE_TIMEOUT_MS) });
+    outcome = (await response.json()) as typeof outcome;
+  } catch (error) {
+    scope.log.event("captcha.failed", { reason: error instanceof Error && error.name === "TimeoutError" ? "timeout" : "unreachable" });
+    throw new ApiError("captcha_failed");
+  }
+  if (outcome.success !== true) {
+    scope.log.event("captcha.failed", { reason: Array.isArray(outcome["error-codes"]) ? outcome["error-codes"].join(",") : "rejected" });
+    throw new ApiError("captcha_failed");
+  }
+}

@@ -1,0 +1,44 @@
+import type { Purpose } from "../codes/purpose";
+import type { Phone } from "../phone";
+
+export interface SmsMessage {
+  to: Phone;
+  purpose: Purpose;
+  code: string;
+  /** How long the code stays valid, for templates that say "valid for N minutes". */
+  expiresInSeconds: number;
+}
+
+export interface SmsReceipt {
+  provider: string;
+  /** The provider's id for the request (Aliyun RequestId / BizId, Ronglian smsMessageSid). */
+  requestId?: string;
+}
+
+/**
+ * Why a provider failed, which decides what happens next:
+ * - `invalid_number`: the provider says the number cannot receive SMS: no failover, 400 invalid_phone;
+ * - `retryable`: network error, timeout, 5xx, throttling, balance: the next provider is tried;
+ * - `rejected`: anything else (bad signature, template, credentials): the next provider is tried
+ *   too, since another provider may still deliver, but it is logged as a configuration problem.
+ */
+export type SmsFailureKind = "invalid_number" | "retryable" | "rejected";
+
+export class SmsDeliveryError extends Error {
+  constructor(
+    readonly provider: string,
+    readonly kind: SmsFailureKind,
+    /** The provider's own error code (e.g. isv.BUSINESS_LIMIT_CONTROL, 160038); never message text. */
+    readonly providerCode: string,
+    readonly requestId?: string,
+  ) {
+    super(`${provider}: ${providerCode}`);
+    this.name = "SmsDeliveryError";
+  }
+}
+
+/** One SMS provider. Implementations only build, sign and send one request; failover is elsewhere. */
+export interface SmsSender {
+  readonly name: string;
+  send(message: SmsMessage, signal: AbortSignal): Promise<SmsReceipt>;
+}
