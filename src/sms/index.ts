@@ -2,7 +2,9 @@ import type { SmsProviderName } from "../config";
 import { ApiError } from "../errors";
 import type { Logger } from "../log";
 import { maskPhone } from "../phone";
+import { aliyunProvider } from "./aliyun";
 import { consoleSender } from "./console";
+import { ronglianProvider } from "./ronglian";
 import { SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "./types";
 
 /** A provider's settings as found in the environment: a sender, or the names of what is missing. */
@@ -12,8 +14,8 @@ type ProviderFactory = (env: Record<string, unknown>) => ProviderSetup;
 
 const FACTORIES: Record<SmsProviderName, ProviderFactory> = {
   console: () => ({ ok: true, sender: consoleSender }),
-  aliyun: () => ({ ok: false, problems: ["aliyun provider not built yet"] }),
-  ronglian: () => ({ ok: false, problems: ["ronglian provider not built yet"] }),
+  aliyun: aliyunProvider,
+  ronglian: ronglianProvider,
 };
 
 const setups = new WeakMap<object, Map<SmsProviderName, ProviderSetup>>();

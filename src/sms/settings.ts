@@ -1,0 +1,91 @@
+/**
+ * Building blocks for the providers' settings schemas. A provider's settings are parsed apart from
+ * the main config so that a broken provider only makes sending answer 503 sms_not_configured.
+ * Every message here names what is wrong and never echoes a value: these strings reach the logs
+ * and /healthz, and some of the settings are secrets.
+ */
+import { z } from "zod";
+import { PURPOSES } from "../codes/purpose";
+
+/** wrangler hands `[vars]` over as strings, or as numbers when written unquoted in TOML. */
+function asText(value: unknown): unknown {
+  if (typeof value === "number") return String(value);
+  // Secrets pasted into `wrangler secret put` easily keep a trailing newline; it is never meant.
+  if (typeof value === "string") return value.trim();
+  return value;
+}
+
+/** A string schema whose type error says "missing" when absent and `must be <what>` otherwise. */
+export const str = (what = "a string") => z.string({ error: (iss) => (iss.input === undefined ? "missing" : `must be ${what}`) });
+
+/** A required, non-empty setting. */
+export const requiredText = () => z.preprocess(asText, str().min(1, "missing"));
+
+/** An optional setting with a default; an empty value counts as unset. */
+export const textWithDefault = (fallback: string) =>
+  z.preprocess((v) => {
+    const text = asText(v);
+    return text === undefined || text === "" ? fallback : text;
+  }, str());
+
+/**
+ * An http(s) URL setting, returned without its trailing slash so paths can be appended.
+ * `originOnly` refuses a path: Aliyun signs the request path, so a prefix would break signing.
+ */
+export const urlSetting = (fallback: string, originOnly: boolean) =>
+  textWithDefault(fallback).pipe(
+    z.string().transform((text, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be an absolute http(s) URL" });
+        return z.NEVER;
+      }
+      if (url.protocol !== "https:" && url.protocol !== "http:") {
+        ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
+        return z.NEVER;
+      }
+      if (url.search || url.hash || url.username || url.password) {
+        ctx.addIssue({ code: "custom", message: "must not carry a query, fragment or credentials" });
+        return z.NEVER;
+      }
+      if (originOnly && url.pathname !== "/") {
+        ctx.addIssue({ code: "custom", message: "must be an origin such as https://host[:port], without a path" });
+        return z.NEVER;
+      }
+      return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+    }),
+  );
+
+/**
+ * A JSON object mapping every purpose to a provider template id, e.g.
+ * {"login":"SMS_1","register":"SMS_2","reset_password":"SMS_3","change_phone":"SMS_4"}.
+ * Every purpose is required, so a forgotten template shows at startup (healthz, 503) instead of
+ * as a provider refusal on the first reset-password text; purposes may share one template.
+ */
+export const templateMap = <T extends z.ZodType<string, unknown>>(template: T) =>
+  z.preprocess(
+    (v) => {
+      if (typeof v !== "string") return v === undefined ? v : "not a JSON object";
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        return "not a JSON object";
+      }
+    },
+    z.record(z.enum(PURPOSES), template, {
+      error: (iss) => (iss.input === undefined ? `missing (a JSON object with keys ${PURPOSES.join(", ")})` : `must be a JSON object with keys ${PURPOSES.join(", ")}`),
+    }),
+  );
+
+/** Flattens zod issues to "SETTING[.key]: what is wrong" (names and reasons only, no values). */
+export function settingProblems(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join(".");
+    // Unknown keys inside a template map are reported on the map itself; name them (keys are
+    // purposes, not secrets) so the fix is obvious.
+    if (issue.code === "unrecognized_keys") return `${path}: unknown purpose ${issue.keys.join(", ")} (expected ${PURPOSES.join(", ")})`;
+    return `${path || "?"}: ${issue.message}`;
+  });
+}
