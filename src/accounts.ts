@@ -1,13 +1,17 @@
-import { verifyCode, type RequestScope } from "./codes/codes";
+import { and, eq } from "drizzle-orm";
+import { phoneGuard, verifyCode, type RequestScope } from "./codes/codes";
+import { readTokenFor, restoreToken, spendToken, type VerifiedPhone } from "./codes/tokens";
 import type { Db } from "./db/client";
-import type { Phone } from "./phone";
-import { createSession, newSession, type NewSession } from "./sessions";
-import { createUserStatements, findUserByPhone, isUniqueViolation, toPublicUser, type PublicUser } from "./users";
+import { identities, users } from "./db/schema";
+import { ApiError } from "./errors";
+import { maskPhone, parsePhone, type Phone } from "./phone";
+import { assertStrongPassword, dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./passwords";
+import { createSession, deleteUserSessions, newSession, type NewSession, type SessionUser } from "./sessions";
+import { createUserStatements, findUserById, findUserByPhone, isPhoneRegistered, isUniqueViolation, toPublicUser, type PublicUser } from "./users";
 
 export interface SignedIn {
   session: NewSession;
   user: PublicUser;
-  isNewUser: boolean;
 }
 
 /**
@@ -15,7 +19,7 @@ export interface SignedIn {
  * parallel submissions gets past this), then the phone's user is found or created together with
  * the session in one D1 batch.
  */
-export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, code: string): Promise<SignedIn> {
+export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, code: string): Promise<SignedIn & { isNewUser: boolean }> {
   await verifyCode(scope, phone, "login", code, { issueToken: false });
   const ttl = scope.config.SESSION_TTL_SECONDS;
 
@@ -36,4 +40,109 @@ export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, 
     if (!winner) throw error;
     return { session: await createSession(db, winner.id, ttl), user: toPublicUser(winner, phone.e164), isNewUser: false };
   }
+}
+
+/**
+ * Password login. An unknown phone, a user without a password and a wrong password all answer
+ * the same 401 after the same PBKDF2 work. The outcome is then recorded in the phone's Durable
+ * Object, which refuses (429) while the phone has too many recent failures — checked after the
+ * hash so a locked phone's answer says nothing about whether the password was right.
+ */
+export async function signInWithPassword(scope: RequestScope, db: Db, phone: Phone, password: string): Promise<SignedIn> {
+  const user = await findUserByPhone(db, phone.e164);
+  const stored = user?.passwordHash ?? (await dummyPasswordHash());
+  const matches = (await verifyPassword(password, stored)) && user?.passwordHash != null;
+
+  const recorded = await phoneGuard(scope.env, phone).passwordLogin(phone.e164, matches);
+  if (!recorded.ok) {
+    scope.log.event("password.locked", { phone: maskPhone(phone.e164) });
+    throw new ApiError("too_many_attempts", { retryAfter: recorded.retryAfterMs / 1000 });
+  }
+  if (!matches || !user) throw new ApiError("invalid_credentials");
+
+  if (needsRehash(stored)) {
+    // The cost setting changed since this hash was made: store it again at today's cost.
+    await db.update(users).set({ passwordHash: await hashPassword(password), updatedAt: Date.now() }).where(eq(users.id, user.id));
+  }
+  const session = await createSession(db, user.id, scope.config.SESSION_TTL_SECONDS);
+  return { session, user: toPublicUser(user, phone.e164) };
+}
+
+export type PhoneProof = { phone: string; code: string } | { verificationToken: string };
+
+/**
+ * Turns a code or a verificationToken for `purpose` into the verified phone. `check` runs first,
+ * before anything is spent, so a request refused for another reason (weak password, number in
+ * use) leaves the code or token usable. Returns the token to give back if later work fails.
+ */
+async function provePhone(
+  scope: RequestScope,
+  proof: PhoneProof,
+  purpose: "reset_password" | "change_phone",
+  check: (phone: Phone) => Promise<void> | void,
+): Promise<{ phone: Phone; token?: VerifiedPhone }> {
+  if ("code" in proof) {
+    const phone = parsePhone(proof.phone);
+    await check(phone);
+    await verifyCode(scope, phone, purpose, proof.code, { issueToken: false });
+    return { phone };
+  }
+  const token = await readTokenFor(scope, proof.verificationToken, purpose);
+  await check(token.phone);
+  await spendToken(scope, token);
+  return { phone: token.phone, token };
+}
+
+/** Sets a new password from a reset code or token and ends every session of the user. */
+export async function resetPassword(scope: RequestScope, db: Db, proof: PhoneProof, newPassword: string): Promise<void> {
+  const { phone, token } = await provePhone(scope, proof, "reset_password", (p) => assertStrongPassword(newPassword, p, "newPassword"));
+  const user = await findUserByPhone(db, phone.e164);
+  // A reset code is never sent to an unknown number, so this is a token whose phone was freed since.
+  if (!user) throw new ApiError("invalid_verification_token");
+  const passwordHash = await hashPassword(newPassword);
+  try {
+    await db.batch([db.update(users).set({ passwordHash, updatedAt: Date.now() }).where(eq(users.id, user.id)), deleteUserSessions(db, user.id)]);
+  } catch (error) {
+    if (token) await restoreToken(scope, token);
+    throw error;
+  }
+  scope.log.event("password.reset", { phone: maskPhone(phone.e164) });
+}
+
+/**
+ * Moves the signed-in user to a new phone proven by a code sent to it. The old number is freed in
+ * the same batch (a later SMS login with it creates a new user).
+ */
+export async function changePhone(scope: RequestScope, db: Db, session: SessionUser, proof: PhoneProof): Promise<PublicUser> {
+  const inUse = async (phone: Phone) => {
+    if (await isPhoneRegistered(db, phone.e164)) throw new ApiError("phone_registered");
+  };
+  const { phone, token } = await provePhone(scope, proof, "change_phone", inUse);
+  const userId = session.user.id;
+  const now = Date.now();
+  try {
+    await db.batch([
+      db.delete(identities).where(and(eq(identities.userId, userId), eq(identities.provider, "phone"))),
+      db.insert(identities).values({ provider: "phone", identifier: phone.e164, userId, createdAt: now }),
+      db.update(users).set({ updatedAt: now }).where(eq(users.id, userId)),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ApiError("phone_registered");
+    if (token) await restoreToken(scope, token);
+    throw error;
+  }
+  scope.log.event("phone.changed", { from: session.phone ? maskPhone(session.phone) : null, to: maskPhone(phone.e164) });
+  const updated = await findUserById(db, userId);
+  if (!updated) throw new ApiError("unauthorized");
+  return toPublicUser(updated.user, updated.phone);
+}
+
+export async function updateProfile(db: Db, session: SessionUser, changes: { nickname?: string; avatarUrl?: string | null }): Promise<PublicUser> {
+  const [row] = await db
+    .update(users)
+    .set({ ...changes, updatedAt: Date.now() })
+    .where(eq(users.id, session.user.id))
+    .returning();
+  if (!row) throw new ApiError("unauthorized");
+  return toPublicUser(row, session.phone);
 }

@@ -11,10 +11,11 @@ import { authRoutes } from "./routes/auth";
 import { codeRoutes } from "./routes/codes";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
+import { registerRoutes } from "./routes/register";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-const v1 = new Hono<AppEnv>().route("/", codeRoutes).route("/", authRoutes).route("/", meRoutes);
+const v1 = new Hono<AppEnv>().route("/", codeRoutes).route("/", authRoutes).route("/", meRoutes).route("/", registerRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(requestId())
@@ -24,7 +25,8 @@ export const app = new Hono<AppEnv>()
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       createLogger(c.get("requestId")).event("config.invalid", { problems: error.message });
-      throw new ApiError("internal_error", { detail: `misconfigured setting ${error.problems.map((p) => p.setting).join(", ")}` });
+      const names = error.problems.map((p) => p.setting).join(", ");
+      throw new ApiError("internal_error", { detail: { "zh-CN": `配置项有误 ${names}`, en: `misconfigured setting ${names}` } });
     }
     await next();
   })

@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Locale } from "./i18n";
 
 /** Every error the API can answer, with the status it is always sent with. */
 export const ERRORS = {
@@ -34,8 +35,8 @@ export interface FieldIssue {
 }
 
 export interface ApiErrorOptions {
-  /** Extra words for the message (e.g. which password rule failed); never a secret. */
-  detail?: string;
+  /** Extra words for the message, per locale (e.g. which password rule failed); never a secret. */
+  detail?: Record<Locale, string>;
   details?: FieldIssue[];
   retryAfter?: number;
   attemptsLeft?: number;

@@ -53,3 +53,42 @@ export const errorResponse = z
     }),
   })
   .meta({ id: "Error" });
+
+// Control characters (C0, DEL, C1) and the Unicode line/paragraph separators.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+export const nicknameField = z
+  .string()
+  .max(256)
+  .transform((s) => s.trim())
+  .pipe(
+    z
+      .string()
+      .min(1, "must not be blank")
+      .refine((s) => [...s].length <= 32, "at most 32 characters")
+      .refine((s) => !CONTROL.test(s), "must not contain control characters"),
+  )
+  .meta({ description: "1–32 characters after trimming, no control characters", example: "小明" });
+
+export const avatarUrlField = z
+  .url({ protocol: /^https$/, error: "must be an https URL" })
+  .max(512)
+  .meta({ description: "https URL, at most 512 characters" });
+
+export const registerPasswordBody = z.strictObject({ verificationToken: verificationTokenField, password: passwordField, passwordConfirm: passwordField });
+export const registerPasswordResponse = z.object({ expiresIn: z.number().int() });
+
+export const registerProfileBody = z.strictObject({ verificationToken: verificationTokenField, nickname: nicknameField });
+
+export const passwordLoginBody = z.strictObject({ phone: phoneField, password: passwordField });
+
+export const updateProfileBody = z
+  .strictObject({ nickname: nicknameField.optional(), avatarUrl: avatarUrlField.nullable().optional() })
+  .refine((body) => body.nickname !== undefined || body.avatarUrl !== undefined, "give nickname, avatarUrl or both");
+
+export const resetPasswordBody = z.union([
+  z.strictObject({ phone: phoneField, code: codeField, newPassword: passwordField }),
+  z.strictObject({ verificationToken: verificationTokenField, newPassword: passwordField }),
+]);
+
+export const changePhoneBody = z.union([z.strictObject({ phone: phoneField, code: codeField }), z.strictObject({ verificationToken: verificationTokenField })]);

@@ -9,7 +9,7 @@ import { createLogger } from "../log";
 export function toErrorResponse(c: Context<AppEnv>, error: ApiError): Response {
   const locale = pickLocale(c.req.header("Accept-Language"));
   const { detail, details, retryAfter, attemptsLeft } = error.options;
-  const text = detail ? `${message(error.code, locale)}: ${detail}` : message(error.code, locale);
+  const text = detail ? `${message(error.code, locale)}: ${detail[locale]}` : message(error.code, locale);
   const body = {
     error: {
       code: error.code,

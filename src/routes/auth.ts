@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import { signInWithCode } from "../accounts";
+import { resetPassword, signInWithCode, signInWithPassword } from "../accounts";
 import type { AppEnv } from "../env";
 import { dbOf, requireSession, scopeOf, sessionOf } from "../http/context";
 import { jsonBody } from "../http/validate";
 import { parsePhone } from "../phone";
-import { smsLoginBody } from "../schemas";
+import { passwordLoginBody, resetPasswordBody, smsLoginBody } from "../schemas";
 import { deleteSession } from "../sessions";
 
 export const authRoutes = new Hono<AppEnv>()
@@ -13,7 +13,17 @@ export const authRoutes = new Hono<AppEnv>()
     const { session, user, isNewUser } = await signInWithCode(scopeOf(c), dbOf(c), parsePhone(rawPhone), code);
     return c.json({ token: session.token, expiresAt: new Date(session.expiresAt).toISOString(), user, isNewUser }, 200);
   })
+  .post("/auth/password-login", jsonBody(passwordLoginBody), async (c) => {
+    const { phone: rawPhone, password } = c.req.valid("json");
+    const { session, user } = await signInWithPassword(scopeOf(c), dbOf(c), parsePhone(rawPhone), password);
+    return c.json({ token: session.token, expiresAt: new Date(session.expiresAt).toISOString(), user }, 200);
+  })
   .post("/auth/logout", requireSession, async (c) => {
     await deleteSession(dbOf(c), sessionOf(c).tokenHash);
+    return c.body(null, 204);
+  })
+  .post("/password/reset", jsonBody(resetPasswordBody), async (c) => {
+    const body = c.req.valid("json");
+    await resetPassword(scopeOf(c), dbOf(c), body, body.newPassword);
     return c.body(null, 204);
   });

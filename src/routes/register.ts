@@ -1,0 +1,18 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../env";
+import { dbOf, scopeOf } from "../http/context";
+import { jsonBody } from "../http/validate";
+import { completeRegistration, setRegistrationPassword } from "../registration";
+import { registerPasswordBody, registerProfileBody } from "../schemas";
+
+export const registerRoutes = new Hono<AppEnv>()
+  .post("/register/password", jsonBody(registerPasswordBody), async (c) => {
+    const { verificationToken, password, passwordConfirm } = c.req.valid("json");
+    const expiresIn = await setRegistrationPassword(scopeOf(c), verificationToken, password, passwordConfirm);
+    return c.json({ expiresIn }, 200);
+  })
+  .post("/register/profile", jsonBody(registerProfileBody), async (c) => {
+    const { verificationToken, nickname } = c.req.valid("json");
+    const { session, user } = await completeRegistration(scopeOf(c), dbOf(c), verificationToken, nickname);
+    return c.json({ token: session.token, expiresAt: new Date(session.expiresAt).toISOString(), user }, 201);
+  });
