@@ -8,6 +8,7 @@ import { z } from "zod";
  */
 
 const DEV_SECRET_PREFIX = "dev-only-";
+const DEV_SECRET = `${DEV_SECRET_PREFIX}secret-never-use-in-production-0123456789`;
 
 /** wrangler hands `[vars]` over as strings, or as numbers/booleans when written unquoted. */
 const int = (fallback: number, min: number, max: number) =>
@@ -48,7 +49,7 @@ const configSchema = z
   .object({
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
     /** HMAC key for stored code hashes and verification tokens. */
-    AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     SMS_PROVIDER: list("console").pipe(z.array(z.enum(SMS_PROVIDER_NAMES)).min(1)),
     SMS_TIMEOUT_MS: int(5000, 100, 30000),
 
@@ -90,14 +91,23 @@ const configSchema = z
     CORS_ORIGINS: list(""),
     DOCS_ENABLED: bool(true),
   })
-  .superRefine((cfg, ctx) => {
-    if (cfg.ENVIRONMENT !== "production") return;
+  .transform((cfg, ctx) => {
+    if (cfg.ENVIRONMENT !== "production") {
+      // `npm install && npm run dev` must work with no .dev.vars, so development and tests get a
+      // fixed secret; the prefix makes production refuse it if it is ever copied there.
+      return { ...cfg, AUTH_SECRET: cfg.AUTH_SECRET ?? DEV_SECRET };
+    }
+    if (!cfg.AUTH_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "missing; run `wrangler secret put AUTH_SECRET --env production`" });
+      return z.NEVER;
+    }
     if (cfg.SMS_PROVIDER.includes("console")) {
       ctx.addIssue({ code: "custom", path: ["SMS_PROVIDER"], message: "the console provider prints codes and is refused in production" });
     }
     if (cfg.AUTH_SECRET.startsWith(DEV_SECRET_PREFIX)) {
       ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "the development secret is refused in production; run `wrangler secret put AUTH_SECRET --env production`" });
     }
+    return { ...cfg, AUTH_SECRET: cfg.AUTH_SECRET };
   });
 
 export type Config = z.output<typeof configSchema>;
