@@ -4,6 +4,7 @@ import type { Bindings } from "../env";
 import { ApiError } from "../errors";
 import type { Logger } from "../log";
 import { clientKey } from "../limits/client-key";
+import type { HitResult } from "../limits/client-guard";
 import type { CheckResult, ReserveResult } from "../limits/phone-guard";
 import { maskPhone, numberRange, parsePhone, type Phone } from "../phone";
 import { deliver, resolveSenders } from "../sms";
@@ -92,28 +93,43 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   const guard = phoneGuard(env, phone);
   const budget = env.SMS_BUDGET.get(env.SMS_BUDGET.idFromName("global"));
   // Three independent objects, asked in parallel: one round trip of latency. Refusals are rare
-  // and pay for the compensating calls below.
-  const [reserved, client, spent] = await Promise.all([
+  // and pay for the compensating calls below. allSettled, not all: if one call throws (an
+  // overloaded object), what the others took is still given back before the error propagates.
+  const [reservedCall, clientCall, spentCall] = await Promise.allSettled([
     guard.reserve(phone.e164, purpose, { countForRange: paid }),
     clientGuard(scope).hit("send", config.IP_SENDS_PER_HOUR),
-    paid ? budget.spend(config.DAILY_SMS_BUDGET) : undefined,
+    paid ? budget.spend(config.DAILY_SMS_BUDGET) : fixedCode === undefined ? budget.check(config.DAILY_SMS_BUDGET) : undefined,
   ]);
+  const reserved = reservedCall.status === "fulfilled" ? reservedCall.value : undefined;
+  const spent = spentCall.status === "fulfilled" ? spentCall.value : undefined;
 
   const giveBack = async () => {
     await Promise.all([
-      reserved.ok ? guard.cancelSend(phone.e164, reserved.codeId, { countedForRange: paid }) : undefined,
-      spent?.ok ? budget.refund() : undefined,
+      reserved?.ok ? guard.cancelSend(phone.e164, reserved.codeId, { countedForRange: paid }) : undefined,
+      spent?.ok && paid ? budget.refund() : undefined,
     ]);
   };
 
-  if (reserved.rangeBlockedNow) log.event("prefix.blocked", { range: numberRange(phone), phone: maskPhone(phone.e164) });
+  for (const call of [reservedCall, clientCall, spentCall]) {
+    if (call.status === "rejected") {
+      await giveBack().catch(() => {});
+      throw call.reason;
+    }
+  }
+  // Every call settled with a value past this point.
+  const client = (clientCall as PromiseFulfilledResult<HitResult>).value;
+  if (!reserved) throw new Error("unreachable");
+
+  // The range alone, not the masked phone too: the range holds exactly the digits the mask hides.
+  if (reserved.rangeBlockedNow) log.event("prefix.blocked", { range: numberRange(phone) });
+  if (spent?.alertNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
   if (!client.ok) {
     log.event("ip.limited", { kind: "send", phone: maskPhone(phone.e164) });
     await giveBack();
     throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
   }
   if (!reserved.ok) {
-    if (reserved.reason === "range_blocked") log.event("prefix.refused", { range: numberRange(phone), phone: maskPhone(phone.e164) });
+    if (reserved.reason === "range_blocked") log.event("prefix.refused", { range: numberRange(phone) });
     await giveBack();
     throw limitError(reserved);
   }
@@ -121,7 +137,6 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
     await giveBack();
     throw new ApiError("sms_budget_exhausted", { retryAfter: spent.retryAfterMs / 1000 });
   }
-  if (spent?.exhaustedNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
 
   const result = { expiresIn: config.CODE_TTL_SECONDS, resendIn: config.RESEND_INTERVAL_SECONDS };
   if (!options.deliver) return result;

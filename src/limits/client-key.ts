@@ -6,10 +6,26 @@
 export function clientKey(address: string | undefined): string {
   if (!address) return "ip:unknown";
   const ip = address.trim();
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return `ip:${ip}`;
+  const v4 = ipv4(ip);
+  if (v4) return `ip:${v4}`;
+  // An IPv4-mapped IPv6 address (::ffff:1.2.3.4, 0:0:0:0:0:ffff:1.2.3.4) is that IPv4 client: counted by its /64 (::),
+  // every such client would share one key and one limit.
+  const mapped = /^[0:]*:ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) {
+    const inner = ipv4(mapped[1]!);
+    return inner ? `ip:${inner}` : "ip:unknown";
+  }
   const groups = expandIpv6(ip);
   if (!groups) return "ip:unknown";
   return `ip6:${groups.slice(0, 4).join(":")}::/64`;
+}
+
+/** Dotted-quad IPv4 in canonical form (no leading zeros), or undefined (also for an octet over 255). */
+function ipv4(ip: string): string | undefined {
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return undefined;
+  const octets = ip.split(".").map(Number);
+  if (octets.some((o) => o > 255)) return undefined;
+  return octets.join(".");
 }
 
 function expandIpv6(ip: string): string[] | undefined {
@@ -19,7 +35,7 @@ function expandIpv6(ip: string): string[] | undefined {
   const parse = (part: string) => (part === "" ? [] : part.split(":"));
   const left = parse(head);
   const right = tail === undefined ? [] : parse(tail);
-  // An embedded IPv4 tail (::ffff:1.2.3.4) only matters past the /64, so it counts as two groups.
+  // An embedded IPv4 tail (64:ff9b::1.2.3.4) only matters past the /64, so it counts as two groups.
   const fix = (groups: string[]) => groups.flatMap((g) => (g.includes(".") ? ["0", "0"] : [g]));
   const l = fix(left);
   const r = fix(right);

@@ -358,7 +358,9 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     this.alarmSet = false;
     const now = Date.now();
     let anything = false;
-    for (const [key, value] of this.ctx.storage.kv.list<PhoneState>({ prefix: "phone:" })) {
+    // Listed up front: a put of a changed value during kv.list() iteration makes the cursor visit
+    // that key again (harmless here only because pruning is idempotent).
+    for (const [key, value] of [...this.ctx.storage.kv.list<PhoneState>({ prefix: "phone:" })]) {
       const state = this.prunePhone(value, now);
       if (this.isEmpty(state)) this.ctx.storage.kv.delete(key);
       else {

@@ -3,13 +3,33 @@ import { DurableObject } from "cloudflare:workers";
 /**
  * The deployment's daily SMS budget: one object for the whole deployment, one counter per UTC day.
  *
- * Why one object and no shards: one object answers ~1,000 requests a second and each call here is
- * one SMS about to be paid for. 1,000 SMS a second is 86 million a day, far above any budget this
- * service is meant for (default 10,000), and a single counter is what makes "never one SMS over
- * budget" exact. Sharding would split the budget into N parts that can each run dry early.
+ * Why one object and no shards: a single counter is what makes "never one SMS over budget" exact
+ * under any concurrency; N shards holding budget/N each would refuse while other shards still have
+ * SMS left, and moving budget between shards costs more round trips than it saves. One object
+ * answers on the order of 1,000 calls a second. It is called once per paid send *attempt* that
+ * got past parsing, the country list and Turnstile (in parallel with PhoneGuard and ClientGuard,
+ * so attempts those refuse still cost a call, plus a refund), not once per SMS. That is ~86 million
+ * attempts a day against a default budget of 10,000 SMS: legitimate traffic is four orders of
+ * magnitude below the ceiling. A flood above ~1,000 attempts a second would overload this object
+ * (the sends fail with 500 and every limit taken for them is given back, src/codes/codes.ts); the
+ * answer to that is in front of the Worker (Turnstile, which costs each attempt a solved
+ * challenge, or a WAF rate-limiting rule), not more shards, since the phone and client guards
+ * would be hit just as hard.
  */
 
-export type BudgetResult = { ok: true; exhaustedNow: boolean } | { ok: false; retryAfterMs: number };
+/**
+ * `alertNow` is true for exactly one call per UTC day: the spend that takes the last SMS, or, if
+ * none did (the budget was lowered below what was already spent, or is 0), the first refusal.
+ * A refund does not re-arm it, so a failed last send does not alert twice.
+ */
+export type BudgetResult = { ok: true; alertNow: boolean } | { ok: false; retryAfterMs: number; alertNow: boolean };
+
+interface Today {
+  day: string;
+  spent: number;
+  /** The day's budget.exhausted alert was already handed out. */
+  alerted?: boolean;
+}
 
 const dayOf = (now: number) => new Date(now).toISOString().slice(0, 10);
 
@@ -24,17 +44,36 @@ export class SmsBudget extends DurableObject<Record<string, unknown>> {
   spend(budget: number): BudgetResult {
     const now = Date.now();
     const day = dayOf(now);
-    const spent = this.ctx.storage.kv.get<{ day: string; spent: number }>("today");
-    const count = spent?.day === day ? spent.spent : 0;
-    if (count >= budget) return { ok: false, retryAfterMs: msUntilNextUtcDay(now) };
-    this.ctx.storage.kv.put("today", { day, spent: count + 1 });
-    return { ok: true, exhaustedNow: count + 1 === budget };
+    const stored = this.ctx.storage.kv.get<Today>("today");
+    const today: Today = stored?.day === day ? stored : { day, spent: 0 };
+    const alertNow = !today.alerted;
+    if (today.spent >= budget) {
+      if (alertNow) this.ctx.storage.kv.put("today", { ...today, alerted: true });
+      return { ok: false, retryAfterMs: msUntilNextUtcDay(now), alertNow };
+    }
+    const spent = today.spent + 1;
+    const last = spent >= budget;
+    this.ctx.storage.kv.put("today", { day, spent, alerted: today.alerted || last });
+    return { ok: true, alertNow: last && alertNow };
+  }
+
+  /**
+   * Refuses exactly like spend() once the budget is spent, but takes nothing: for a password reset
+   * to an unknown number, which sends nothing yet must answer like a reset to a known one (else
+   * an exhausted budget would tell registered numbers, 503, from unknown ones, 202).
+   */
+  check(budget: number): BudgetResult {
+    const now = Date.now();
+    const today = this.ctx.storage.kv.get<Today>("today");
+    const spent = today?.day === dayOf(now) ? today.spent : 0;
+    if (spent >= budget) return { ok: false, retryAfterMs: msUntilNextUtcDay(now), alertNow: false };
+    return { ok: true, alertNow: false };
   }
 
   /** Gives back an SMS that was not sent after all (every provider failed). */
   refund(): void {
     const now = Date.now();
-    const spent = this.ctx.storage.kv.get<{ day: string; spent: number }>("today");
-    if (spent?.day === dayOf(now) && spent.spent > 0) this.ctx.storage.kv.put("today", { day: spent.day, spent: spent.spent - 1 });
+    const today = this.ctx.storage.kv.get<Today>("today");
+    if (today?.day === dayOf(now) && today.spent > 0) this.ctx.storage.kv.put("today", { ...today, spent: today.spent - 1 });
   }
 }

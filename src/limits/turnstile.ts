@@ -22,7 +22,9 @@ export async function verifyCaptcha(scope: RequestScope, token: string | undefin
   let outcome: { success?: unknown; "error-codes"?: unknown };
   try {
     const response = await fetch(SITEVERIFY_URL, { method: "POST", body: form, signal: AbortSignal.timeout(scope.config.TURNSTILE_TIMEOUT_MS) });
-    outcome = (await response.json()) as typeof outcome;
+    const body: unknown = await response.json();
+    // Anything but a JSON object (a proxy's `null`, an array) is a refusal, not a TypeError below.
+    outcome = body !== null && typeof body === "object" ? (body as typeof outcome) : {};
   } catch (error) {
     scope.log.event("captcha.failed", { reason: error instanceof Error && error.name === "TimeoutError" ? "timeout" : "unreachable" });
     throw new ApiError("captcha_failed");
