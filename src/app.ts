@@ -5,10 +5,12 @@ import { requestId } from "hono/request-id";
 import { ConfigError, getConfig } from "./config";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import type { WithErrorAnswers } from "./http/answers";
 import { handleError } from "./http/errors";
 import { createLogger } from "./log";
 import { authRoutes } from "./routes/auth";
 import { codeRoutes } from "./routes/codes";
+import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
 import { registerRoutes } from "./routes/register";
@@ -45,10 +47,12 @@ export const app = new Hono<AppEnv>()
     }),
   )
   .route("/", healthRoutes)
+  .route("/", docsRoutes)
   .route("/v1", v1)
   .notFound(() => {
     throw new ApiError("not_found");
   })
   .onError(handleError);
 
-export type AppType = typeof app;
+/** The type `hc<AppType>()` builds a typed client from (docs/client.md): the routes plus their error answers. */
+export type AppType = WithErrorAnswers<typeof app>;

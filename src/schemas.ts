@@ -40,7 +40,11 @@ export const verifyCodeResponse = z.object({ verificationToken: z.string(), expi
 export const sessionResponse = z.object({ token: z.string(), expiresAt: z.string().meta({ format: "date-time" }), user: userSchema });
 export const smsLoginResponse = sessionResponse.extend({ isNewUser: z.boolean() });
 export const userResponse = z.object({ user: userSchema });
-export const healthResponse = z.object({ ok: z.boolean() });
+export const healthResponse = z.object({
+  ok: z.boolean(),
+  /** Each configured SMS provider; a broken one names the settings that are missing or malformed (never values). */
+  sms: z.record(z.string(), z.object({ ok: z.boolean(), problems: z.array(z.string()).optional() })),
+});
 
 export const errorResponse = z
   .object({
@@ -84,7 +88,8 @@ export const passwordLoginBody = z.strictObject({ phone: phoneField, password: p
 
 export const updateProfileBody = z
   .strictObject({ nickname: nicknameField.optional(), avatarUrl: avatarUrlField.nullable().optional() })
-  .refine((body) => body.nickname !== undefined || body.avatarUrl !== undefined, "give nickname, avatarUrl or both");
+  .refine((body) => body.nickname !== undefined || body.avatarUrl !== undefined, "give nickname, avatarUrl or both")
+  .meta({ minProperties: 1 });
 
 export const resetPasswordBody = z.union([
   z.strictObject({ phone: phoneField, code: codeField, newPassword: passwordField }),

@@ -1,0 +1,41 @@
+/**
+ * Copies Scalar's standalone browser bundle (the API reference page's only script) from
+ * node_modules into the Worker's static assets, ./public/docs/assets/, where GET /docs loads it
+ * (src/routes/docs.ts). Run by `npm run dev`, `npm test` and `npm run deploy` first (npm pre-scripts)
+ * and by vitest.config.ts, since wrangler refuses a config whose assets directory is missing.
+ *
+ * Generated, not committed: the bundle is 4.3 MB (1.3 MB gzip) and its version is pinned by
+ * @scalar/api-reference in package.json; ./public/docs/assets/ is git-ignored.
+ *
+ * Plain Node (24 strips the types itself): `node scripts/docs-assets.ts`.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export const DOCS_SCRIPT_SOURCE = join(root, "node_modules/@scalar/api-reference/dist/browser/standalone.js");
+/** Must match DOCS_SCRIPT_PATH in src/routes/docs.ts (under the assets directory ./public). */
+export const DOCS_SCRIPT_TARGET = join(root, "public/docs/assets/scalar-api-reference.js");
+
+/** Copies the bundle unless the copy is already the same size and newer. Returns the target path. */
+export function copyDocsAssets(): string {
+  if (!existsSync(DOCS_SCRIPT_SOURCE)) {
+    throw new Error(`${DOCS_SCRIPT_SOURCE} is missing: run \`npm install\` (it comes with the devDependency @scalar/api-reference)`);
+  }
+  const source = statSync(DOCS_SCRIPT_SOURCE);
+  if (existsSync(DOCS_SCRIPT_TARGET)) {
+    const target = statSync(DOCS_SCRIPT_TARGET);
+    if (target.size === source.size && target.mtimeMs >= source.mtimeMs) return DOCS_SCRIPT_TARGET;
+  }
+  mkdirSync(dirname(DOCS_SCRIPT_TARGET), { recursive: true });
+  copyFileSync(DOCS_SCRIPT_SOURCE, DOCS_SCRIPT_TARGET);
+  return DOCS_SCRIPT_TARGET;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const target = copyDocsAssets();
+  const { version } = JSON.parse(readFileSync(join(root, "node_modules/@scalar/api-reference/package.json"), "utf8")) as { version: string };
+  console.log(`docs assets: @scalar/api-reference ${version} → ${target.slice(root.length + 1)}`);
+}
