@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { phoneGuard, verifyCode, type RequestScope } from "./codes/codes";
+import { clientGuard, phoneGuard, verifyCode, type RequestScope } from "./codes/codes";
 import { readTokenFor, restoreToken, spendToken, type VerifiedPhone } from "./codes/tokens";
 import type { Db } from "./db/client";
 import { identities, users } from "./db/schema";
@@ -49,7 +49,14 @@ export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, 
  * hash so a locked phone's answer says nothing about whether the password was right.
  */
 export async function signInWithPassword(scope: RequestScope, db: Db, phone: Phone, password: string): Promise<SignedIn> {
-  const user = await findUserByPhone(db, phone.e164);
+  // Password tries count against the client address like code checks do, so one address cannot
+  // spray passwords over many numbers (each try also costs a PBKDF2 run). Asked in parallel with
+  // the user lookup, and before the hash, so a limited address costs no hashing.
+  const [user, client] = await Promise.all([findUserByPhone(db, phone.e164), clientGuard(scope).hit("verify", scope.config.IP_VERIFICATIONS_PER_HOUR)]);
+  if (!client.ok) {
+    scope.log.event("ip.limited", { kind: "password", phone: maskPhone(phone.e164) });
+    throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
+  }
   const stored = user?.passwordHash ?? (await dummyPasswordHash());
   const matches = (await verifyPassword(password, stored)) && user?.passwordHash != null;
 

@@ -69,6 +69,17 @@ describe("POST /v1/auth/password-login", () => {
     expect((await login(user.phone, PASSWORD)).status).toBe(200);
   });
 
+  it("counts password tries against the client address: one address cannot spray many numbers", async () => {
+    const ip = "203.0.113.77";
+    const statuses = [];
+    for (let i = 0; i < 32; i += 1) statuses.push((await post("/v1/auth/password-login", { phone: uniquePhone(), password: PASSWORD }, { ip })).status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(30);
+    const limited = await post("/v1/auth/password-login", { phone: uniquePhone(), password: PASSWORD }, { ip });
+    expect(limited.status).toBe(429);
+    expect((await json<ErrorBody>(limited)).error.code).toBe("too_many_requests");
+    expect(limited.headers.get("Retry-After")).toBeTruthy();
+  });
+
   it("resets the failure count after a success", async () => {
     const user = await registered();
     for (let i = 0; i < 9; i += 1) expect((await login(user.phone, "wrong password")).status).toBe(401);

@@ -17,6 +17,8 @@ export interface RequestScope {
   config: Config;
   log: Logger;
   clientIp: string | undefined;
+  /** Runs work after the answer is sent (waitUntil): cleanup nobody waits for. */
+  defer: (work: Promise<unknown>) => void;
 }
 
 /** What KV holds for a (purpose, phone): the current code's id and keyed hash, never the code. */
@@ -36,7 +38,7 @@ export function phoneGuard(env: Bindings, phone: Phone) {
   return env.PHONE_GUARD.get(env.PHONE_GUARD.idFromName(numberRange(phone)));
 }
 
-function clientGuard(scope: RequestScope) {
+export function clientGuard(scope: RequestScope) {
   const key = clientKey(scope.clientIp);
   return scope.env.CLIENT_GUARD.get(scope.env.CLIENT_GUARD.idFromName(key));
 }
@@ -218,7 +220,7 @@ async function finishCheck(
     }
   }
   // Spent: the KV entry is now dead weight; the Durable Object already refuses it.
-  await env.CODES.delete(codeKey(purpose, phone.e164));
+  scope.defer(env.CODES.delete(codeKey(purpose, phone.e164)));
   if (!token) return {};
   const verificationToken = await signVerificationToken(config.AUTH_SECRET, { phone: phone.e164, purpose, ...token });
   return { verificationToken, expiresIn: config.VERIFICATION_TOKEN_TTL_SECONDS };

@@ -8,7 +8,7 @@ import { createLogger } from "../log";
 import { validateSession, type SessionUser } from "../sessions";
 
 export function scopeOf(c: Context<AppEnv>): RequestScope {
-  return { env: c.env, config: c.get("config"), log: createLogger(c.get("requestId")), clientIp: c.req.header("CF-Connecting-IP") };
+  return { env: c.env, config: c.get("config"), log: createLogger(c.get("requestId")), clientIp: c.req.header("CF-Connecting-IP"), defer: inBackground(c) };
 }
 
 export function dbOf(c: Context<AppEnv>): Db {
