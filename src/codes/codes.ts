@@ -4,7 +4,6 @@ import type { Bindings } from "../env";
 import { ApiError } from "../errors";
 import type { Logger } from "../log";
 import { clientKey } from "../limits/client-key";
-import type { HitResult } from "../limits/client-guard";
 import type { CheckResult, ReserveResult } from "../limits/phone-guard";
 import { maskPhone, numberRange, parsePhone, type Phone } from "../phone";
 import { deliver, resolveSenders } from "../sms";
@@ -112,28 +111,25 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
     ]);
   };
 
-  for (const call of [reservedCall, clientCall, spentCall]) {
-    if (call.status === "rejected") {
-      await giveBack().catch(() => {});
-      throw call.reason;
-    }
+  if (reservedCall.status === "rejected" || clientCall.status === "rejected" || spentCall.status === "rejected") {
+    await giveBack().catch(() => {});
+    throw [reservedCall, clientCall, spentCall].flatMap((call) => (call.status === "rejected" ? [call.reason] : []))[0];
   }
-  // Every call settled with a value past this point.
-  const client = (clientCall as PromiseFulfilledResult<HitResult>).value;
-  if (!reserved) throw new Error("unreachable");
+  const client = clientCall.value;
+  const reservation = reservedCall.value;
 
   // The range alone, not the masked phone too: the range holds exactly the digits the mask hides.
-  if (reserved.rangeBlockedNow) log.event("prefix.blocked", { range: numberRange(phone) });
+  if (reservation.rangeBlockedNow) log.event("prefix.blocked", { range: numberRange(phone) });
   if (spent?.alertNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
   if (!client.ok) {
     log.event("ip.limited", { kind: "send", phone: maskPhone(phone.e164) });
     await giveBack();
     throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
   }
-  if (!reserved.ok) {
-    if (reserved.reason === "range_blocked") log.event("prefix.refused", { range: numberRange(phone) });
+  if (!reservation.ok) {
+    if (reservation.reason === "range_blocked") log.event("prefix.refused", { range: numberRange(phone) });
     await giveBack();
-    throw limitError(reserved);
+    throw limitError(reservation);
   }
   if (spent && !spent.ok) {
     await giveBack();
@@ -147,7 +143,7 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   try {
     if (paid) await deliver(senders, { to: phone, purpose, code, expiresInSeconds: config.CODE_TTL_SECONDS }, config.SMS_TIMEOUT_MS, log);
     else log.event("code.sent", { provider: "test_number", phone: maskPhone(phone.e164), purpose });
-    const stored: StoredCode = { id: reserved.codeId, mac: toBase64Url(await codeMac(config.AUTH_SECRET, reserved.codeId, phone.e164, purpose, code)) };
+    const stored: StoredCode = { id: reservation.codeId, mac: toBase64Url(await codeMac(config.AUTH_SECRET, reservation.codeId, phone.e164, purpose, code)) };
     // The KV entry expires with the code (KV's minimum expirationTtl is 60 s; the config
     // refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
     await env.CODES.put(codeKey(purpose, phone.e164), JSON.stringify(stored), { expirationTtl: config.CODE_TTL_SECONDS });
