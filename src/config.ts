@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Every setting the Worker reads, parsed once per isolate into a typed object.

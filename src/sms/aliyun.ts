@@ -6,7 +6,7 @@
  * POST, so both signature versions send POST / with every parameter in the query string and an
  * empty body (the shape Aliyun's own SDK sends).
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Purpose } from "../codes/purpose";
 import type { Phone } from "../phone";
 import type { ProviderSetup } from "./index";

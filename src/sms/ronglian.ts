@@ -5,7 +5,7 @@
  *   Authorization: base64(sid:ts), ts = yyyyMMddHHmmss in Beijing time
  *   {"to","appId","templateId","datas":[code, minutes]}
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Purpose } from "../codes/purpose";
 import type { Phone } from "../phone";
 import type { ProviderSetup } from "./index";

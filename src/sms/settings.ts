@@ -4,7 +4,7 @@
  * Every message here names what is wrong and never echoes a value: these strings reach the logs
  * and /healthz, and some of the settings are secrets.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { PURPOSES } from "../codes/purpose";
 
 /** wrangler hands `[vars]` over as strings, or as numbers when written unquoted in TOML. */
