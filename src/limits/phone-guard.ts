@@ -62,8 +62,12 @@ interface RangeState {
   blockedUntil?: number;
 }
 
-export type Refusal =
-  | { ok: false; reason: "cooldown" | "daily_cap" | "locked" | "range_blocked"; retryAfterMs: number; rangeBlockedNow?: boolean };
+export interface Refusal {
+  ok: false;
+  reason: "cooldown" | "daily_cap" | "locked" | "range_blocked";
+  retryAfterMs: number;
+  rangeBlockedNow?: boolean;
+}
 
 export type ReserveResult = { ok: true; codeId: string } | Refusal;
 
@@ -170,8 +174,9 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
    * Checks every send limit and, if all pass, records the send and makes `codeId` the phone's
    * current code for `purpose` (replacing the old one). The caller then sends the SMS and calls
    * `cancelSend` if that fails, so a failed send neither starts the cooldown nor counts.
+   * (Reached through `reserve`, which adds the range judgement in the same call.)
    */
-  reserveSend(phone: string, purpose: Purpose, countForRange: boolean): ReserveResult {
+  private reserveSend(phone: string, purpose: Purpose, countForRange: boolean): ReserveResult {
     const now = Date.now();
     const cfg = this.config;
     const state = this.loadPhone(phone, now);
