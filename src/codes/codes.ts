@@ -186,10 +186,12 @@ export async function verifyCode(
     clientGuard(scope).hit("verify", config.IP_VERIFICATIONS_PER_HOUR),
   ]);
 
-  // The client limit is asked in parallel to keep verification at one round trip; a guess made
-  // over it was still counted against the phone, which only ever errs on the safe side.
+  // The client limit is asked in parallel to keep verification at one round trip. A wrong guess
+  // made over it still counts against the phone (the safe side); a right one is given back, so
+  // the user's code is not lost to a limit that was not theirs.
   if (!client.ok) {
     log.event("ip.limited", { kind: "verify", phone: maskPhone(phone.e164) });
+    if (checked.ok) await phoneGuard(env, phone).reopenCode(phone.e164, purpose, stored.id, token?.jti);
     throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
   }
   return finishCheck(scope, phone, purpose, checked, token);

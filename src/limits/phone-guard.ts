@@ -295,6 +295,19 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     return { ok: false, reason: "invalid", attemptsLeft: lockedNow ? 0 : cfg.MAX_VERIFY_ATTEMPTS - code.attempts, lockedNow };
   }
 
+  /**
+   * Undoes a successful checkCode whose request was refused anyway (its client address was over
+   * its limit, asked in parallel): the code is usable again and the token it issued is void.
+   */
+  reopenCode(phone: string, purpose: Purpose, codeId: string, jti?: string): void {
+    const now = Date.now();
+    const state = this.loadPhone(phone, now);
+    const code = state.codes[purpose];
+    if (code?.id === codeId && code.status === "used") code.status = "active";
+    if (jti) delete state.tokens[jti];
+    this.savePhone(phone, state);
+  }
+
   /** Spends a verification token (reset, change of phone). */
   consumeToken(phone: string, jti: string, purpose: Purpose): TokenResult {
     const now = Date.now();

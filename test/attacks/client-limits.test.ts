@@ -79,6 +79,8 @@ describe("an IP cycling through phone numbers", () => {
     const login = await post("/v1/auth/sms-login", { phone: phones[0], code: codes[0] }, { ip });
     expect(login.status).toBe(429);
     expect((await json<ErrorBody>(login)).error.code).toBe("too_many_requests");
+    // That right code was refused by the address's limit, not spent: from another address it works.
+    expect((await post("/v1/auth/sms-login", { phone: phones[0], code: codes[0] })).status).toBe(200);
   });
 
   it("does not count verifications against the send limit, nor sends against the verification limit", async () => {
