@@ -20,7 +20,7 @@ export interface SignedIn {
  * the session in one D1 batch.
  */
 export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, code: string): Promise<SignedIn & { isNewUser: boolean }> {
-  await verifyCode(scope, phone, "login", code, { issueToken: false });
+  await verifyCode(scope, phone, "login", code);
   const ttl = scope.config.SESSION_TTL_SECONDS;
 
   const existing = await findUserByPhone(db, phone.e164);
@@ -91,7 +91,7 @@ async function provePhone(
   if ("code" in proof) {
     const phone = parsePhone(proof.phone);
     await check(phone);
-    await verifyCode(scope, phone, purpose, proof.code, { issueToken: false });
+    await verifyCode(scope, phone, purpose, proof.code);
     return { phone };
   }
   const token = await readTokenFor(scope, proof.verificationToken, purpose);

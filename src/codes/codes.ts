@@ -88,8 +88,9 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   const { env, config, log } = scope;
   const fixedCode = testNumberCode(scope, phone);
   const paid = options.deliver && fixedCode === undefined;
-  // Resolved before any limit is taken, so a misconfigured provider costs users nothing.
-  const senders = paid ? resolveSenders(env, config.SMS_PROVIDER, log) : [];
+  // Resolved before any limit is taken, so a misconfigured provider costs users nothing; also for
+  // a reset to an unknown number, which must answer 503 exactly like a known one would.
+  const senders = fixedCode === undefined ? resolveSenders(env, config.SMS_PROVIDER, log) : [];
 
   const guard = phoneGuard(env, phone);
   const budget = env.SMS_BUDGET.get(env.SMS_BUDGET.idFromName("global"));
@@ -154,23 +155,13 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   return result;
 }
 
-export interface VerifyOptions {
-  /** Issue a verificationToken on success (POST /v1/codes/verify) instead of just spending the code. */
-  issueToken: boolean;
-}
-
 /**
  * Checks a code: KV gives the current code's id and hash; the comparison runs here in constant
  * time; the Durable Object then decides in one call whether the guess is allowed and the code
- * unused, counts it and spends it. A guess when KV has no code answers code_expired and counts nothing.
+ * unused, counts it and spends it. A guess when KV has no code answers code_expired and counts
+ * nothing. Resolves when the code was right and is now spent; throws the API error otherwise.
  */
-export async function verifyCode(
-  scope: RequestScope,
-  phone: Phone,
-  purpose: Purpose,
-  code: string,
-  options: VerifyOptions,
-): Promise<{ verificationToken?: string; expiresIn?: number }> {
+async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: string, token?: { jti: string; expiresAt: number }): Promise<void> {
   const { env, config, log } = scope;
   const raw = await env.CODES.get(codeKey(purpose, phone.e164));
   const stored = raw ? (JSON.parse(raw) as StoredCode) : undefined;
@@ -180,9 +171,9 @@ export async function verifyCode(
   const actual = await codeMac(config.AUTH_SECRET, stored.id, phone.e164, purpose, code);
   const matches = expected !== undefined && timingSafeEqual(actual, expected);
 
-  const token = options.issueToken ? { jti: newTokenId(), expiresAt: Date.now() + config.VERIFICATION_TOKEN_TTL_SECONDS * 1000 } : undefined;
+  const guard = phoneGuard(env, phone);
   const [checked, client] = await Promise.all([
-    phoneGuard(env, phone).checkCode(phone.e164, purpose, stored.id, matches, token),
+    guard.checkCode(phone.e164, purpose, stored.id, matches, token),
     clientGuard(scope).hit("verify", config.IP_VERIFICATIONS_PER_HOUR),
   ]);
 
@@ -191,35 +182,41 @@ export async function verifyCode(
   // the user's code is not lost to a limit that was not theirs.
   if (!client.ok) {
     log.event("ip.limited", { kind: "verify", phone: maskPhone(phone.e164) });
-    if (checked.ok) await phoneGuard(env, phone).reopenCode(phone.e164, purpose, stored.id, token?.jti);
+    if (checked.ok) await guard.reopenCode(phone.e164, purpose, stored.id, token?.jti);
     throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
   }
-  return finishCheck(scope, phone, purpose, checked, token);
+  if (!checked.ok) throw checkError(scope, phone, purpose, checked);
+  // Spent: the KV entry is now dead weight (the Durable Object already refuses it), so it is
+  // removed after the answer.
+  scope.defer(env.CODES.delete(codeKey(purpose, phone.e164)));
 }
 
-async function finishCheck(
-  scope: RequestScope,
-  phone: Phone,
-  purpose: Purpose,
-  checked: CheckResult,
-  token: { jti: string; expiresAt: number } | undefined,
-): Promise<{ verificationToken?: string; expiresIn?: number }> {
-  const { env, config, log } = scope;
-  if (!checked.ok) {
-    switch (checked.reason) {
-      case "expired":
-        throw new ApiError("code_expired");
-      case "invalid":
-        if (checked.lockedNow) log.event("phone.locked", { phone: maskPhone(phone.e164), purpose });
-        throw new ApiError("invalid_code", { attemptsLeft: checked.attemptsLeft });
-      case "too_many_attempts":
-      case "locked":
-        throw new ApiError("too_many_attempts", { retryAfter: checked.retryAfterMs / 1000 });
-    }
+function checkError(scope: RequestScope, phone: Phone, purpose: Purpose, checked: Exclude<CheckResult, { ok: true }>): ApiError {
+  switch (checked.reason) {
+    case "expired":
+      return new ApiError("code_expired");
+    case "invalid":
+      if (checked.lockedNow) scope.log.event("phone.locked", { phone: maskPhone(phone.e164), purpose });
+      return new ApiError("invalid_code", { attemptsLeft: checked.attemptsLeft });
+    case "too_many_attempts":
+    case "locked":
+      return new ApiError("too_many_attempts", { retryAfter: checked.retryAfterMs / 1000 });
   }
-  // Spent: the KV entry is now dead weight; the Durable Object already refuses it.
-  scope.defer(env.CODES.delete(codeKey(purpose, phone.e164)));
-  if (!token) return {};
+}
+
+/** Spends a code in the request that uses it (SMS login, a reset or phone change with a code). */
+export async function verifyCode(scope: RequestScope, phone: Phone, purpose: Purpose, code: string): Promise<void> {
+  await spend(scope, phone, purpose, code);
+}
+
+/**
+ * Spends a code for a verificationToken that stands for it in a later request (POST
+ * /v1/codes/verify): the token's id is registered for single use in the same Durable Object call.
+ */
+export async function exchangeCode(scope: RequestScope, phone: Phone, purpose: Purpose, code: string): Promise<{ verificationToken: string; expiresIn: number }> {
+  const { config } = scope;
+  const token = { jti: newTokenId(), expiresAt: Date.now() + config.VERIFICATION_TOKEN_TTL_SECONDS * 1000 };
+  await spend(scope, phone, purpose, code, token);
   const verificationToken = await signVerificationToken(config.AUTH_SECRET, { phone: phone.e164, purpose, ...token });
   return { verificationToken, expiresIn: config.VERIFICATION_TOKEN_TTL_SECONDS };
 }

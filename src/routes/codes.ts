@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { issueCode, verifyCode } from "../codes/codes";
+import { exchangeCode, issueCode } from "../codes/codes";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { dbOf, readSession, scopeOf } from "../http/context";
@@ -33,6 +33,6 @@ export const codeRoutes = new Hono<AppEnv>()
   .post("/codes/verify", jsonBody(verifyCodeBody), async (c) => {
     const { phone: rawPhone, purpose, code } = c.req.valid("json");
     const phone = parsePhone(rawPhone);
-    const result = await verifyCode(scopeOf(c), phone, purpose, code, { issueToken: true });
-    return c.json({ verificationToken: result.verificationToken!, expiresIn: result.expiresIn! }, 200);
+    const { verificationToken, expiresIn } = await exchangeCode(scopeOf(c), phone, purpose, code);
+    return c.json({ verificationToken, expiresIn }, 200);
   });
