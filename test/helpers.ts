@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
+import { waitForBackground } from "./time";
 
 /** Each call hands out a number in a range of its own, so range-wide fraud statistics never mix tests. */
 let phoneCounter = 0;
@@ -94,7 +95,11 @@ export function captureSms() {
 export async function requestCode(sms: ReturnType<typeof captureSms>, phone: string, purpose = "login", options?: CallOptions): Promise<string> {
   const response = await post("/v1/codes", { phone, purpose }, options);
   if (response.status !== 202) throw new Error(`sending a code failed: ${response.status} ${await response.text()}`);
-  return sms.lastCode(phone, purpose);
+  const code = sms.lastCode(phone, purpose);
+  // A reset code is sent and stored after the answer (waitUntil), as a real client would see it
+  // arrive a moment later: wait until it is stored.
+  await waitForBackground(async () => (await env.CODES.get(`code:${purpose}:${phone}`)) !== null);
+  return code;
 }
 
 /** A signed-in user: SMS login from scratch. */

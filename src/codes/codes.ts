@@ -74,7 +74,10 @@ function limitError(result: Extract<ReserveResult, { ok: false }>): ApiError {
 }
 
 export interface IssueOptions {
-  /** false for a reset to an unknown number: limits apply and the answer is the same, but nothing is sent. */
+  /**
+   * false for a reset to a number with no account: every limit applies and the answer is the
+   * same, but no SMS is sent (no enumeration, no cost) and a decoy code is stored in its place.
+   */
   deliver: boolean;
 }
 
@@ -83,6 +86,10 @@ export interface IssueOptions {
  * daily budget, all asked at once), then the SMS, and only once the SMS is accepted the code's
  * hash goes to KV. Any failure after the limits were taken gives them back, so a code that no SMS
  * carried is never valid and a failed send costs the user no cooldown.
+ *
+ * A reset (purpose reset_password) answers as soon as the limits are taken and sends in the
+ * background (waitUntil): its answer, and its timing, must be the same whether or not the number
+ * has an account, so neither the provider's latency nor its errors may show in it.
  */
 export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purpose, options: IssueOptions): Promise<{ expiresIn: number; resendIn: number }> {
   const { env, config, log } = scope;
@@ -98,17 +105,19 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   // and pay for the compensating calls below. allSettled, not all: if one call throws (an
   // overloaded object), what the others took is still given back before the error propagates.
   const [reservedCall, clientCall, spentCall] = await Promise.allSettled([
-    guard.reserve(phone.e164, purpose, { countForRange: paid }),
+    guard.reserve(phone.e164, purpose, { countForRange: paid, decoy: !options.deliver }),
     clientGuard(scope).hit("send", config.IP_SENDS_PER_HOUR),
     paid ? budget.spend(config.DAILY_SMS_BUDGET) : fixedCode === undefined ? budget.check(config.DAILY_SMS_BUDGET) : undefined,
   ]);
   const reserved = reservedCall.status === "fulfilled" ? reservedCall.value : undefined;
   const spent = spentCall.status === "fulfilled" ? spentCall.value : undefined;
 
+  // Gives back whatever was taken: the cooldown and count, the range's send (and a range block
+  // that send tripped), the budget's SMS.
   const giveBack = async () => {
     await Promise.all([
       reserved?.ok ? guard.cancelSend(phone.e164, reserved.codeId, { countedForRange: paid }) : undefined,
-      spent?.ok && paid ? budget.refund() : undefined,
+      spent?.ok && paid ? budget.refund(config.DAILY_SMS_BUDGET) : undefined,
     ]);
   };
 
@@ -118,10 +127,9 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   }
   const client = clientCall.value;
   const reservation = reservedCall.value;
+  // A day that starts spent (e.g. the budget was lowered) alerts at its first refusal.
+  if (spent && !spent.ok && spent.alertNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
 
-  // The range alone, not the masked phone too: the range holds exactly the digits the mask hides.
-  if (reservation.rangeBlockedNow) log.event("prefix.blocked", { range: numberRange(phone) });
-  if (spent?.alertNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
   if (!client.ok) {
     log.event("ip.limited", { kind: "send", phone: maskPhone(phone.e164) });
     await giveBack();
@@ -137,22 +145,28 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
     throw new ApiError("sms_budget_exhausted", { retryAfter: spent.retryAfterMs / 1000 });
   }
 
-  const result = { expiresIn: config.CODE_TTL_SECONDS, resendIn: config.RESEND_INTERVAL_SECONDS };
-  if (!options.deliver) return result;
-
   const code = fixedCode ?? randomDigits(config.CODE_LENGTH);
-  try {
-    if (paid) await deliver(senders, { to: phone, purpose, code, expiresInSeconds: config.CODE_TTL_SECONDS }, config.SMS_TIMEOUT_MS, log);
-    else log.event("code.sent", { provider: "test_number", phone: maskPhone(phone.e164), purpose });
-    const stored: StoredCode = { id: reservation.codeId, mac: toBase64Url(await codeMac(config.AUTH_SECRET, reservation.codeId, phone.e164, purpose, code)) };
-    // The KV entry expires with the code (KV's minimum expirationTtl is 60 s; the config
-    // refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
-    await env.CODES.put(codeKey(purpose, phone.e164), JSON.stringify(stored), { expirationTtl: config.CODE_TTL_SECONDS });
-  } catch (error) {
-    await giveBack();
-    throw error;
-  }
-  return result;
+  const sendAndStore = async () => {
+    try {
+      if (paid) await deliver(senders, { to: phone, purpose, code, expiresInSeconds: config.CODE_TTL_SECONDS }, config.SMS_TIMEOUT_MS, log);
+      else if (fixedCode !== undefined) log.event("code.sent", { provider: "test_number", phone: maskPhone(phone.e164), purpose });
+      const stored: StoredCode = { id: reservation.codeId, mac: toBase64Url(await codeMac(config.AUTH_SECRET, reservation.codeId, phone.e164, purpose, code)) };
+      // The KV entry expires with the code (KV's minimum expirationTtl is 60 s; the config
+      // refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
+      await env.CODES.put(codeKey(purpose, phone.e164), JSON.stringify(stored), { expirationTtl: config.CODE_TTL_SECONDS });
+    } catch (error) {
+      await giveBack();
+      throw error;
+    }
+    // Logged once the send stands: a send given back also gave back its block and its alert.
+    // The range alone, not the masked phone too: the range holds exactly the digits the mask hides.
+    if (reservation.rangeBlockedNow) log.event("prefix.blocked", { range: numberRange(phone) });
+    if (spent?.alertNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
+  };
+
+  if (purpose === "reset_password") scope.defer(sendAndStore());
+  else await sendAndStore();
+  return { expiresIn: config.CODE_TTL_SECONDS, resendIn: config.RESEND_INTERVAL_SECONDS };
 }
 
 /**
@@ -165,7 +179,13 @@ async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: 
   const { env, config, log } = scope;
   const raw = await env.CODES.get(codeKey(purpose, phone.e164));
   const stored = raw ? (JSON.parse(raw) as StoredCode) : undefined;
-  if (!stored) throw new ApiError("code_expired");
+  if (!stored) {
+    // Nothing to guess at, so nothing counts against the phone; the address is still counted,
+    // or probing numbers for live codes would be free.
+    const client = await clientGuard(scope).hit("verify", config.IP_VERIFICATIONS_PER_HOUR);
+    if (!client.ok) throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
+    throw new ApiError("code_expired");
+  }
 
   const expected = fromBase64Url(stored.mac);
   const actual = await codeMac(config.AUTH_SECRET, stored.id, phone.e164, purpose, code);

@@ -27,6 +27,13 @@ export interface CodeState {
   expiresAt: number;
   attempts: number;
   status: "active" | "used" | "burned";
+  /** Whether its verification counts as a success for the range (false for test numbers and unknown resets). */
+  countsForRange?: boolean;
+  /**
+   * A reset code for a number with no account: stored like a real one so that guessing at it
+   * answers exactly like guessing at a real one, but no SMS carried it, so it never verifies.
+   */
+  decoy?: boolean;
 }
 
 interface TokenState {
@@ -60,6 +67,8 @@ interface RangeState {
   sends: Buckets;
   successes: Buckets;
   blockedUntil?: number;
+  /** The send that tripped the block: if that send is given back (refused, not delivered), so is the block. */
+  blockedBy?: string;
 }
 
 export interface Refusal {
@@ -145,7 +154,10 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     const state = this.ctx.storage.kv.get<RangeState>(RANGE_KEY) ?? { sends: {}, successes: {} };
     state.sends = prune(state.sends, now, windowMs);
     state.successes = prune(state.successes, now, windowMs);
-    if (state.blockedUntil !== undefined && state.blockedUntil <= now) delete state.blockedUntil;
+    if (state.blockedUntil !== undefined && state.blockedUntil <= now) {
+      delete state.blockedUntil;
+      delete state.blockedBy;
+    }
     return state;
   }
 
@@ -176,7 +188,7 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
    * `cancelSend` if that fails, so a failed send neither starts the cooldown nor counts.
    * (Reached through `reserve`, which adds the range judgement in the same call.)
    */
-  private reserveSend(phone: string, purpose: Purpose, countForRange: boolean): ReserveResult {
+  private reserveSend(phone: string, purpose: Purpose, countForRange: boolean, decoy: boolean): ReserveResult {
     const now = Date.now();
     const cfg = this.config;
     const state = this.loadPhone(phone, now);
@@ -193,7 +205,7 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
 
     const codeId = crypto.randomUUID();
     state.pending[codeId] = { purpose, sentAt: now, previousCode: state.codes[purpose], previousLastSendAt: state.lastSendAt };
-    state.codes[purpose] = { id: codeId, expiresAt: now + cfg.CODE_TTL_SECONDS * 1000, attempts: 0, status: "active" };
+    state.codes[purpose] = { id: codeId, expiresAt: now + cfg.CODE_TTL_SECONDS * 1000, attempts: 0, status: "active", countsForRange: countForRange, ...(decoy ? { decoy } : {}) };
     state.sends.push(now);
     state.lastSendAt = now;
     this.savePhone(phone, state);
@@ -206,10 +218,11 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
   }
 
   /**
-   * Evaluates the range's fraud rule after a send was counted. Kept apart from reserveSend so
-   * the send that tips the ratio still counts; it runs in the same call via reserveAndJudge.
+   * Evaluates the range's fraud rule after the send `codeId` was counted (the send that tips the
+   * ratio counts too). The block remembers that send, so cancelSend can lift a block whose
+   * triggering send never went out: refused requests must not be able to block a range for free.
    */
-  private judgeRange(now: number): boolean {
+  private judgeRange(now: number, codeId: string): boolean {
     const cfg = this.config;
     const range = this.loadRange(now);
     if (range.blockedUntil !== undefined) return false;
@@ -217,6 +230,7 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     const successes = total(range.successes);
     if (sends >= cfg.PREFIX_MIN_SENDS && successes * 100 < sends * cfg.PREFIX_MIN_SUCCESS_PERCENT) {
       range.blockedUntil = now + cfg.PREFIX_BLOCK_SECONDS * 1000;
+      range.blockedBy = codeId;
       this.saveRange(range);
       return true;
     }
@@ -224,10 +238,10 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
   }
 
   /** reserveSend plus the range judgement, in one round trip. */
-  reserve(phone: string, purpose: Purpose, options: { countForRange: boolean }): ReserveResult & { rangeBlockedNow?: boolean } {
-    const result = this.reserveSend(phone, purpose, options.countForRange);
+  reserve(phone: string, purpose: Purpose, options: { countForRange: boolean; decoy?: boolean }): ReserveResult & { rangeBlockedNow?: boolean } {
+    const result = this.reserveSend(phone, purpose, options.countForRange, options.decoy ?? false);
     if (!result.ok || !options.countForRange) return result;
-    return { ...result, rangeBlockedNow: this.judgeRange(Date.now()) };
+    return { ...result, rangeBlockedNow: this.judgeRange(Date.now(), result.codeId) };
   }
 
   /** Undoes a reservation whose SMS was not delivered: no code is left, the cooldown and count are restored. */
@@ -251,6 +265,10 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     if (options.countedForRange) {
       const range = this.loadRange(now);
       add(range.sends, pending.sentAt, -1);
+      if (range.blockedBy === codeId) {
+        delete range.blockedUntil;
+        delete range.blockedBy;
+      }
       this.saveRange(range);
     }
   }
@@ -273,13 +291,15 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     }
     if (!code || code.id !== codeId || code.status !== "active" || code.expiresAt <= now) return { ok: false, reason: "expired" };
 
-    if (matches) {
+    if (matches && !code.decoy) {
       code.status = "used";
       if (issueToken) state.tokens[issueToken.jti] = { purpose, expiresAt: issueToken.expiresAt };
       this.savePhone(phone, state);
-      const range = this.loadRange(now);
-      add(range.successes, now);
-      this.saveRange(range);
+      if (code.countsForRange) {
+        const range = this.loadRange(now);
+        add(range.successes, now);
+        this.saveRange(range);
+      }
       return { ok: true };
     }
 
@@ -303,10 +323,19 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     const now = Date.now();
     const state = this.loadPhone(phone, now);
     const code = state.codes[purpose];
-    if (code?.id === codeId && code.status === "used") code.status = "active";
+    if (code?.id === codeId && code.status === "used") {
+      code.status = "active";
+      // Its success is taken back too, or one owned number could prop up its range's ratio.
+      if (code.countsForRange) {
+        const range = this.loadRange(now);
+        add(range.successes, now, -1);
+        this.saveRange(range);
+      }
+    }
     if (jti) delete state.tokens[jti];
     this.savePhone(phone, state);
   }
+
 
   /** Spends a verification token (reset, change of phone). */
   consumeToken(phone: string, jti: string, purpose: Purpose): TokenResult {

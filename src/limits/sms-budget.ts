@@ -70,10 +70,16 @@ export class SmsBudget extends DurableObject<Record<string, unknown>> {
     return { ok: true, alertNow: false };
   }
 
-  /** Gives back an SMS that was not sent after all (every provider failed). */
-  refund(): void {
+  /**
+   * Gives back an SMS that was not sent after all (the request was refused by another limit, or
+   * every provider failed). If that brings the day back under budget, the alert is re-armed: the
+   * alert of a spend that was given back was never logged (the Worker logs it only after delivery).
+   */
+  refund(budget: number): void {
     const now = Date.now();
     const today = this.ctx.storage.kv.get<Today>("today");
-    if (today?.day === dayOf(now) && today.spent > 0) this.ctx.storage.kv.put("today", { ...today, spent: today.spent - 1 });
+    if (today?.day !== dayOf(now) || today.spent <= 0) return;
+    const spent = today.spent - 1;
+    this.ctx.storage.kv.put("today", { day: today.day, spent, alerted: spent >= budget ? today.alerted : false });
   }
 }

@@ -22,11 +22,13 @@ describe("SmsBudget", () => {
     expect(refused.retryAfterMs).toBeLessThanOrEqual(midnight.getTime() - Date.now() + 1000);
   });
 
-  it("does not alert twice when the last SMS is refunded and spent again", async () => {
+  it("re-arms the alert when the spend that took the last SMS is given back", async () => {
+    // The Worker logs the alert only once that SMS went out; a given-back spend never logged it.
     const stub = budget();
     expect(await stub.spend(1)).toEqual({ ok: true, alertNow: true });
-    await stub.refund();
-    expect(await stub.spend(1)).toEqual({ ok: true, alertNow: false });
+    await stub.refund(1);
+    expect(await stub.spend(1)).toEqual({ ok: true, alertNow: true });
+    expect(await stub.spend(1)).toEqual({ ok: false, retryAfterMs: expect.any(Number), alertNow: false });
   });
 
   it("alerts at the first refusal when the day was already over budget", async () => {
@@ -51,7 +53,7 @@ describe("SmsBudget", () => {
     const checked = await stub.check(1);
     expect(checked.ok).toBe(false);
     expect(checked.alertNow).toBe(false);
-    await stub.refund();
+    await stub.refund(1);
     expect((await stub.check(1)).ok).toBe(true);
   });
 
