@@ -70,7 +70,7 @@ before(async () => {
   // The Node running this test (24, from the `node` devDependency), whatever `node` is on PATH.
   wrangler = spawn(
     process.execPath,
-    [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", scratchDir("docs-wrangler-"), "--show-interactive-dev-session=false"],
+    [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", scratchDir("docs-wrangler-"), "--show-interactive-dev-session=false", "--var", "ENVIRONMENT:development"],
     { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
   );
   wrangler.stdout!.on("data", (chunk: Buffer) => (wranglerLog += chunk.toString()));

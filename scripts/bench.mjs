@@ -43,6 +43,8 @@ let serverPort = 0;
  * TTL — keeps its default, so each request runs the same checks and writes as in development.
  */
 const LOAD_TEST_VARS = {
+  // Unset means production, which refuses the console provider; a local run is development.
+  ENVIRONMENT: "development",
   // One machine is one client address: 10 sends / 30 verifications an hour would stop the run
   // after a second. Maximum of the allowed range; still counted, in one ClientGuard object.
   IP_SENDS_PER_HOUR: "100000",

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
 import { ConfigError, getConfig } from "./config";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
@@ -20,7 +19,14 @@ const MAX_BODY_BYTES = 16 * 1024;
 const v1 = new Hono<AppEnv>().route("/", codeRoutes).route("/", authRoutes).route("/", meRoutes).route("/", registerRoutes);
 
 export const app = new Hono<AppEnv>()
-  .use(requestId())
+  .use(async (c, next) => {
+    // Made here, never taken from the client: it correlates our own log lines, so a client must
+    // not be able to choose it (or reuse another request's).
+    const id = crypto.randomUUID();
+    c.set("requestId", id);
+    c.header("X-Request-Id", id);
+    await next();
+  })
   .use(async (c, next) => {
     try {
       c.set("config", getConfig(c.env));

@@ -47,7 +47,10 @@ const testPhoneSchema = z.array(
 
 const configSchema = z
   .object({
-    ENVIRONMENT: z.enum(["development", "test", "production"]).default("development"),
+    // Production unless told otherwise: a plain `wrangler deploy` of the development config then
+    // refuses the console provider and the built-in secret instead of running with them.
+    // `npm run dev` passes ENVIRONMENT=development, the tests ENVIRONMENT=test.
+    ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
     /** HMAC key for stored code hashes and verification tokens. */
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     SMS_PROVIDER: list("console").pipe(z.array(z.enum(SMS_PROVIDER_NAMES)).min(1)),

@@ -9,6 +9,16 @@ export interface Logger {
   error(event: string, error: unknown, fields?: LogFields): void;
 }
 
+/**
+ * drizzle's DrizzleQueryError message is "Failed query: <sql>\nparams: <values>", and the values
+ * are phones, password hashes and session hashes: the SQL (placeholders only) is kept, the
+ * values never reach a log.
+ */
+function withoutParams(message: string): string {
+  const at = message.indexOf("\nparams:");
+  return at === -1 ? message : `${message.slice(0, at)} [params withheld]`;
+}
+
 export function createLogger(requestId?: string): Logger {
   return {
     event(event, fields = {}) {
@@ -16,8 +26,9 @@ export function createLogger(requestId?: string): Logger {
     },
     error(event, error, fields = {}) {
       const name = error instanceof Error ? error.name : typeof error;
-      const message = error instanceof Error ? error.message : String(error);
-      console.error(JSON.stringify({ event, requestId, error: name, message, ...fields }));
+      const message = error instanceof Error ? withoutParams(error.message) : "non-error thrown";
+      const cause = error instanceof Error && error.cause instanceof Error ? withoutParams(error.cause.message) : undefined;
+      console.error(JSON.stringify({ event, requestId, error: name, message, cause, ...fields }));
     },
   };
 }

@@ -42,8 +42,15 @@ export function numberRange(phone: Phone): string {
   return `+${phone.countryCallingCode}${phone.nationalNumber.slice(0, keep)}`;
 }
 
-/** +86138****8000: enough to follow one number through the logs, not enough to text it. */
+/**
+ * +86138****8000: enough to follow one number through the logs, not enough to text it. Long
+ * national numbers keep 3 leading and 4 trailing digits; shorter ones (e.g. Hong Kong's 8) keep
+ * only the last 2, so at least half of the digits are always hidden.
+ */
 export function maskPhone(e164: string): string {
-  if (e164.length < 9) return `${e164.slice(0, 3)}****`;
-  return `${e164.slice(0, 6)}****${e164.slice(-4)}`;
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed) return "+****";
+  const national = parsed.nationalNumber;
+  const long = national.length >= 11;
+  return `+${parsed.countryCallingCode}${long ? national.slice(0, 3) : ""}****${national.slice(long ? -4 : -2)}`;
 }

@@ -12,21 +12,26 @@ const problems = (env: Record<string, unknown>) => {
 };
 
 describe("configuration", () => {
+  it("is production unless told otherwise, so a bare deploy fails closed", () => {
+    expect(problems({}).map((p) => p.setting).sort()).toEqual(["AUTH_SECRET"]);
+    expect(problems({ SMS_PROVIDER: "console", AUTH_SECRET: "dev-only-secret-copied-from-development-000" }).map((p) => p.setting).sort()).toEqual(["AUTH_SECRET", "SMS_PROVIDER"]);
+  });
+
   it("has working defaults for development", () => {
-    const config = parseConfig({});
+    const config = parseConfig({ ENVIRONMENT: "development" });
     expect(config).toMatchObject({ ENVIRONMENT: "development", SMS_PROVIDER: ["console"], CODE_LENGTH: 6, CODE_TTL_SECONDS: 300, MAX_VERIFY_ATTEMPTS: 5, ALLOWED_COUNTRIES: ["CN"] });
     expect(config.AUTH_SECRET.startsWith("dev-only-")).toBe(true);
   });
 
   it("names each bad setting, never its value", () => {
-    const found = problems({ CODE_LENGTH: "9", CODE_TTL_SECONDS: "30", SMS_PROVIDER: "console,twilio", TEST_PHONE_NUMBERS: "{oops" });
+    const found = problems({ ENVIRONMENT: "development", CODE_LENGTH: "9", CODE_TTL_SECONDS: "30", SMS_PROVIDER: "console,twilio", TEST_PHONE_NUMBERS: "{oops" });
     expect(found.map((p) => p.setting).sort()).toEqual(["CODE_LENGTH", "CODE_TTL_SECONDS", "SMS_PROVIDER", "TEST_PHONE_NUMBERS"]);
     expect(JSON.stringify(found)).not.toContain("twilio");
   });
 
   it("refuses a code life under KV's 60-second minimum expirationTtl", () => {
-    expect(problems({ CODE_TTL_SECONDS: "59" }).map((p) => p.setting)).toEqual(["CODE_TTL_SECONDS"]);
-    expect(parseConfig({ CODE_TTL_SECONDS: "60" }).CODE_TTL_SECONDS).toBe(60);
+    expect(problems({ ENVIRONMENT: "test", CODE_TTL_SECONDS: "59" }).map((p) => p.setting)).toEqual(["CODE_TTL_SECONDS"]);
+    expect(parseConfig({ ENVIRONMENT: "test", CODE_TTL_SECONDS: "60" }).CODE_TTL_SECONDS).toBe(60);
   });
 
   it("is stricter in production: no console provider, a real secret required", () => {
