@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { clientGuard, phoneGuard, verifyCode, type RequestScope } from "./codes/codes";
-import { readTokenFor, restoreToken, spendToken, type VerifiedPhone } from "./codes/tokens";
+import { readTokenFor, restoreToken, spendToken } from "./codes/tokens";
 import type { Db } from "./db/client";
 import { identities, users } from "./db/schema";
 import { ApiError } from "./errors";
@@ -20,9 +20,17 @@ export interface SignedIn {
  * the session in one D1 batch.
  */
 export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, code: string): Promise<SignedIn & { isNewUser: boolean }> {
-  await verifyCode(scope, phone, "login", code);
-  const ttl = scope.config.SESSION_TTL_SECONDS;
+  const spent = await verifyCode(scope, phone, "login", code);
+  try {
+    return await findOrCreateUserSession(db, phone, scope.config.SESSION_TTL_SECONDS);
+  } catch (error) {
+    // D1 failed after the code was spent: not the user's fault, so the code is usable again.
+    await spent.giveBack();
+    throw error;
+  }
+}
 
+async function findOrCreateUserSession(db: Db, phone: Phone, ttl: number): Promise<SignedIn & { isNewUser: boolean }> {
   const existing = await findUserByPhone(db, phone.e164);
   if (existing) {
     return { session: await createSession(db, existing.id, ttl), user: toPublicUser(existing, phone.e164), isNewUser: false };
@@ -80,29 +88,30 @@ export type PhoneProof = { phone: string; code: string } | { verificationToken: 
 /**
  * Turns a code or a verificationToken for `purpose` into the verified phone. `check` runs first,
  * before anything is spent, so a request refused for another reason (weak password, number in
- * use) leaves the code or token usable. Returns the token to give back if later work fails.
+ * use) leaves the code or token usable. `giveBack` makes the code or token usable again if the
+ * work it was spent on fails for a reason that is not the user's.
  */
 async function provePhone(
   scope: RequestScope,
   proof: PhoneProof,
   purpose: "reset_password" | "change_phone",
   check: (phone: Phone) => Promise<void> | void,
-): Promise<{ phone: Phone; token?: VerifiedPhone }> {
+): Promise<{ phone: Phone; giveBack: () => Promise<void> }> {
   if ("code" in proof) {
     const phone = parsePhone(proof.phone);
     await check(phone);
-    await verifyCode(scope, phone, purpose, proof.code);
-    return { phone };
+    const spent = await verifyCode(scope, phone, purpose, proof.code);
+    return { phone, giveBack: spent.giveBack };
   }
   const token = await readTokenFor(scope, proof.verificationToken, purpose);
   await check(token.phone);
   await spendToken(scope, token);
-  return { phone: token.phone, token };
+  return { phone: token.phone, giveBack: () => restoreToken(scope, token) };
 }
 
 /** Sets a new password from a reset code or token and ends every session of the user. */
 export async function resetPassword(scope: RequestScope, db: Db, proof: PhoneProof, newPassword: string): Promise<void> {
-  const { phone, token } = await provePhone(scope, proof, "reset_password", (p) => assertStrongPassword(newPassword, p, "newPassword"));
+  const { phone, giveBack } = await provePhone(scope, proof, "reset_password", (p) => assertStrongPassword(newPassword, p, "newPassword"));
   const user = await findUserByPhone(db, phone.e164);
   // A reset code is never sent to an unknown number, so this is a token whose phone was freed since.
   if (!user) throw new ApiError("invalid_verification_token");
@@ -110,7 +119,7 @@ export async function resetPassword(scope: RequestScope, db: Db, proof: PhonePro
   try {
     await db.batch([db.update(users).set({ passwordHash, updatedAt: Date.now() }).where(eq(users.id, user.id)), deleteUserSessions(db, user.id)]);
   } catch (error) {
-    if (token) await restoreToken(scope, token);
+    await giveBack();
     throw error;
   }
   scope.log.event("password.reset", { phone: maskPhone(phone.e164) });
@@ -124,7 +133,7 @@ export async function changePhone(scope: RequestScope, db: Db, session: SessionU
   const inUse = async (phone: Phone) => {
     if (await isPhoneRegistered(db, phone.e164)) throw new ApiError("phone_registered");
   };
-  const { phone, token } = await provePhone(scope, proof, "change_phone", inUse);
+  const { phone, giveBack } = await provePhone(scope, proof, "change_phone", inUse);
   const userId = session.user.id;
   const now = Date.now();
   try {
@@ -135,7 +144,7 @@ export async function changePhone(scope: RequestScope, db: Db, session: SessionU
     ]);
   } catch (error) {
     if (isUniqueViolation(error)) throw new ApiError("phone_registered");
-    if (token) await restoreToken(scope, token);
+    await giveBack();
     throw error;
   }
   scope.log.event("phone.changed", { from: session.phone ? maskPhone(session.phone) : null, to: maskPhone(phone.e164) });

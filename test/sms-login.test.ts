@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { age, waitForBackground } from "./time";
 import { captureSms, get, json, post, requestCode, signIn, uniquePhone, wrongCode, type ErrorBody } from "./helpers";
 
@@ -66,6 +66,22 @@ describe("POST /v1/auth/sms-login", () => {
     const wrong = await post("/v1/auth/sms-login", { phone, code: wrongCode(code) });
     expect(wrong.status).toBe(400);
     expect((await json<ErrorBody>(wrong)).error).toMatchObject({ code: "invalid_code", attemptsLeft: 4 });
+  });
+
+  it("gives the code back when the database fails after it was spent", async () => {
+    const phone = uniquePhone();
+    const code = await requestCode(sms, phone);
+    const failing = { prepare: () => { throw new Error("D1 unavailable"); }, batch: () => Promise.reject(new Error("D1 unavailable")) };
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      expect((await post("/v1/auth/sms-login", { phone, code }, { env: { DB: failing } })).status).toBe(500);
+    } finally {
+      errors.mockRestore();
+    }
+    const retry = await post("/v1/auth/sms-login", { phone, code });
+    expect(retry.status).toBe(200);
+    // Given back once, spent once: it does not work a third time.
+    expect((await json<ErrorBody>(await post("/v1/auth/sms-login", { phone, code }))).error.code).toBe("code_expired");
   });
 
   it("does not accept a code sent for another purpose", async () => {

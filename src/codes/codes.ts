@@ -175,7 +175,7 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
  * unused, counts it and spends it. A guess when KV has no code answers code_expired and counts
  * nothing. Resolves when the code was right and is now spent; throws the API error otherwise.
  */
-async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: string, token?: { jti: string; expiresAt: number }): Promise<void> {
+async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: string, token?: { jti: string; expiresAt: number }): Promise<SpentCode> {
   const { env, config, log } = scope;
   const raw = await env.CODES.get(codeKey(purpose, phone.e164));
   const stored = raw ? (JSON.parse(raw) as StoredCode) : undefined;
@@ -206,9 +206,9 @@ async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: 
     throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
   }
   if (!checked.ok) throw checkError(scope, phone, purpose, checked);
-  // Spent: the KV entry is now dead weight (the Durable Object already refuses it), so it is
-  // removed after the answer.
-  scope.defer(env.CODES.delete(codeKey(purpose, phone.e164)));
+  // The KV entry is left to expire with the code: the Durable Object already refuses a spent
+  // code, a delete would be one more KV write per sign-in, and giveBack needs the entry.
+  return { giveBack: () => guard.reopenCode(phone.e164, purpose, stored.id, token?.jti) };
 }
 
 function checkError(scope: RequestScope, phone: Phone, purpose: Purpose, checked: Exclude<CheckResult, { ok: true }>): ApiError {
@@ -224,9 +224,15 @@ function checkError(scope: RequestScope, phone: Phone, purpose: Purpose, checked
   }
 }
 
+/** A spent code, and the way to make it usable again if the work it was spent on fails. */
+export interface SpentCode {
+  /** For failures that are not the user's (D1 unavailable): the user can submit the same code again. */
+  giveBack(): Promise<void>;
+}
+
 /** Spends a code in the request that uses it (SMS login, a reset or phone change with a code). */
-export async function verifyCode(scope: RequestScope, phone: Phone, purpose: Purpose, code: string): Promise<void> {
-  await spend(scope, phone, purpose, code);
+export async function verifyCode(scope: RequestScope, phone: Phone, purpose: Purpose, code: string): Promise<SpentCode> {
+  return spend(scope, phone, purpose, code);
 }
 
 /**
