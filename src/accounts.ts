@@ -69,10 +69,8 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
   const matches = (await verifyPassword(password, stored)) && user?.passwordHash != null;
 
   const recorded = await phoneGuard(scope.env, phone).passwordLogin(phone.e164, matches);
-  if (!recorded.ok) {
-    scope.log.event("password.locked", { phone: maskPhone(phone.e164) });
-    throw new ApiError("too_many_attempts", { retryAfter: recorded.retryAfterMs / 1000 });
-  }
+  if (!recorded.ok) throw new ApiError("too_many_attempts", { retryAfter: recorded.retryAfterMs / 1000 });
+  if (recorded.lockedNow) scope.log.event("password.locked", { phone: maskPhone(phone.e164) });
   if (!matches || !user) throw new ApiError("invalid_credentials");
 
   if (needsRehash(stored)) {

@@ -60,5 +60,5 @@ export const app = new Hono<AppEnv>()
   })
   .onError(handleError);
 
-/** The type `hc<AppType>()` builds a typed client from (docs/client.md): the routes plus their error answers. */
+/** The type `hc<AppType>()` builds a typed client from (README "API reference and typed client"): the routes plus their error answers. */
 export type AppType = WithErrorAnswers<typeof app>;

@@ -3,7 +3,7 @@ import * as z from "zod";
 /**
  * Every setting the Worker reads, parsed once per isolate into a typed object.
  * Plain settings live in wrangler.toml `[vars]`; secrets in `.dev.vars` / `wrangler secret put`.
- * SMS provider credentials are parsed separately (src/sms/config.ts) so that a provider with a
+ * SMS provider credentials are parsed separately (src/sms/settings.ts) so that a provider with a
  * missing setting degrades to 503 sms_not_configured instead of taking the whole API down.
  */
 

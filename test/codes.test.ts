@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { age } from "./time";
 import { captureSms, json, post, requestCode, signIn, uniquePhone, wrongCode, type ErrorBody } from "./helpers";
 
@@ -33,7 +33,7 @@ describe("POST /v1/codes", () => {
     expect(Object.keys(JSON.parse(raw)).sort()).toEqual(["id", "mac"]);
   });
 
-  it("draws codes that are spread over all digits (no fixed or low-biased codes)", async () => {
+  it("draws a different code for nearly every send (no fixed code)", async () => {
     const codes = new Set<string>();
     for (let i = 0; i < 12; i += 1) codes.add(await requestCode(sms, uniquePhone()));
     expect(codes.size).toBeGreaterThan(10);
@@ -214,5 +214,36 @@ describe("POST /v1/codes/verify", () => {
     const code = await requestCode(sms, phone, "login");
     const response = await post("/v1/codes/verify", { phone, purpose: "reset_password", code });
     expect((await json<ErrorBody>(response)).error.code).toBe("code_expired");
+  });
+});
+
+describe("code storage and randomness", () => {
+  it("keys the stored hash with AUTH_SECRET: it is HMAC-SHA256(secret, id|phone|purpose|code), not a plain hash", async () => {
+    const { parseConfig } = await import("../src/config");
+    const { hmac, sha256, toBase64Url } = await import("../src/crypto");
+    const phone = uniquePhone();
+    const code = await requestCode(sms, phone);
+    const stored = JSON.parse((await env.CODES.get(`code:login:${phone}`))!) as { id: string; mac: string };
+    const message = `code|${stored.id}|${phone}|login|${code}`;
+    expect(stored.mac).toBe(toBase64Url(await hmac(parseConfig(env).AUTH_SECRET, message)));
+    expect(stored.mac).not.toBe(toBase64Url(await sha256(message)));
+    expect(stored.mac).not.toBe(toBase64Url(await hmac("another secret that is long enough to use", message)));
+  });
+
+  it("draws each code by rejection sampling, so no code is more likely than another", async () => {
+    const { randomDigits } = await import("../src/crypto");
+    // 2^32 - 1 is above the largest multiple of 10^6 that fits in 32 bits: it must be thrown
+    // away, not reduced modulo 10^6 (which would favour low codes).
+    const draws = [0xffffffff, 4_294_000_000, 123];
+    const spy = vi.spyOn(crypto, "getRandomValues").mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+      (array as unknown as Uint32Array)[0] = draws.shift()!;
+      return array;
+    });
+    try {
+      expect(randomDigits(6)).toBe("000123");
+      expect(draws).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

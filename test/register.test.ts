@@ -98,6 +98,20 @@ describe("password registration in four steps", () => {
     expect(await errorCode(missing)).toBe("invalid_request");
   });
 
+  it("refuses a token past the expiry it carries, even while its id is still live", async () => {
+    const { parseConfig } = await import("../src/config");
+    const { signVerificationToken } = await import("../src/codes/verification-token");
+    const phone = uniquePhone();
+    const token = await verified(phone);
+    const payload = JSON.parse(atob(token.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/"))) as { p: string; u: "register"; j: string };
+    const secret = parseConfig(env).AUTH_SECRET;
+    const expired = await signVerificationToken(secret, { phone: payload.p, purpose: payload.u, jti: payload.j, expiresAt: Date.now() - 1000 });
+    expect(await errorCode(await step3(expired))).toBe("invalid_verification_token");
+    // The same id in an unexpired token is accepted: only the carried expiry refused it.
+    const fresh = await signVerificationToken(secret, { phone: payload.p, purpose: payload.u, jti: payload.j, expiresAt: Date.now() + 60_000 });
+    expect((await step3(fresh)).status).toBe(200);
+  });
+
   it("does not let a token for one phone register another", async () => {
     const phone = uniquePhone();
     const token = await verified(phone);

@@ -28,6 +28,17 @@ interface StoredCode {
 
 const codeKey = (purpose: Purpose, phone: string) => `code:${purpose}:${phone}`;
 
+/** A KV value this Worker wrote; anything else (a hand edit, an old format) counts as no code. */
+function readStoredCode(raw: string | null): StoredCode | undefined {
+  if (raw === null) return undefined;
+  try {
+    const value = JSON.parse(raw) as Partial<StoredCode> | null;
+    return typeof value?.id === "string" && typeof value.mac === "string" ? { id: value.id, mac: value.mac } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The HMAC binds the code to its phone, purpose and issue, so a leaked KV value is useless elsewhere. */
 async function codeMac(secret: string, codeId: string, phone: string, purpose: Purpose, code: string): Promise<ArrayBuffer> {
   return hmac(secret, `code|${codeId}|${phone}|${purpose}|${code}`);
@@ -177,8 +188,7 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
  */
 async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: string, token?: { jti: string; expiresAt: number }): Promise<SpentCode> {
   const { env, config, log } = scope;
-  const raw = await env.CODES.get(codeKey(purpose, phone.e164));
-  const stored = raw ? (JSON.parse(raw) as StoredCode) : undefined;
+  const stored = readStoredCode(await env.CODES.get(codeKey(purpose, phone.e164)));
   if (!stored) {
     // Nothing to guess at, so nothing counts against the phone; the address is still counted,
     // or probing numbers for live codes would be free.

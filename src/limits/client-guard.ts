@@ -7,7 +7,7 @@ import { add, msUntilBelow, prune, total, type Buckets } from "./window";
  * Object and not KV for the same reason as PhoneGuard: the counts must be exact under concurrency.
  */
 
-export type HitResult = { ok: true } | { ok: false; retryAfterMs: number; limitedNow: boolean };
+export type HitResult = { ok: true } | { ok: false; retryAfterMs: number };
 
 type Kind = "send" | "verify";
 const WINDOW = 3600_000;
@@ -23,7 +23,7 @@ export class ClientGuard extends DurableObject<Record<string, unknown>> {
     const now = Date.now();
     const buckets = prune(this.ctx.storage.kv.get<Buckets>(kind) ?? {}, now, WINDOW);
     if (total(buckets) >= limit) {
-      return { ok: false, retryAfterMs: msUntilBelow(buckets, now, WINDOW, limit), limitedNow: false };
+      return { ok: false, retryAfterMs: msUntilBelow(buckets, now, WINDOW, limit) };
     }
     add(buckets, now);
     this.ctx.storage.kv.put(kind, buckets);
@@ -32,7 +32,7 @@ export class ClientGuard extends DurableObject<Record<string, unknown>> {
   }
 
   override async alarm(): Promise<void> {
-    // Every count is older than the window by now, or this would have been pushed back.
+    // Prunes what left the window; re-arms while anything is left, else drops the whole object.
     this.alarmSet = false;
     const now = Date.now();
     let anything = false;
@@ -51,8 +51,12 @@ export class ClientGuard extends DurableObject<Record<string, unknown>> {
   private scheduleCleanup(): void {
     if (this.alarmSet) return;
     this.alarmSet = true;
-    void this.ctx.storage.getAlarm().then((at) => {
-      if (at === null) return this.ctx.storage.setAlarm(Date.now() + WINDOW);
-    });
+    // Not awaited: hit() must stay free of awaits to stay atomic. A failure leaves the flag down to retry.
+    this.ctx.storage
+      .getAlarm()
+      .then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + WINDOW) : undefined))
+      .catch(() => {
+        this.alarmSet = false;
+      });
   }
 }

@@ -75,7 +75,6 @@ export interface Refusal {
   ok: false;
   reason: "cooldown" | "daily_cap" | "locked" | "range_blocked";
   retryAfterMs: number;
-  rangeBlockedNow?: boolean;
 }
 
 export type ReserveResult = { ok: true; codeId: string } | Refusal;
@@ -88,7 +87,8 @@ export type CheckResult =
 
 export type TokenResult = { ok: true; passwordHash?: string } | { ok: false; reason: "invalid" | "password_required" };
 
-export type LoginResult = { ok: true } | { ok: false; reason: "locked"; retryAfterMs: number; lockedNow: boolean };
+/** `lockedNow`: this failure was the one that locked the phone (logged once, as password.locked). */
+export type LoginResult = { ok: true; lockedNow: boolean } | { ok: false; reason: "locked"; retryAfterMs: number };
 
 const DAY = 24 * 3600_000;
 const PENDING_TTL = 5 * 60_000;
@@ -392,12 +392,12 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     if (state.loginFailures.length >= cfg.LOGIN_MAX_FAILURES) {
       const sorted = [...state.loginFailures].sort((a, b) => a - b);
       const freeAt = sorted[state.loginFailures.length - cfg.LOGIN_MAX_FAILURES]! + windowMs;
-      return { ok: false, reason: "locked", retryAfterMs: freeAt - now, lockedNow: false };
+      return { ok: false, reason: "locked", retryAfterMs: freeAt - now };
     }
     if (success) state.loginFailures = [];
     else state.loginFailures.push(now);
     this.savePhone(phone, state);
-    return { ok: true };
+    return { ok: true, lockedNow: !success && state.loginFailures.length === cfg.LOGIN_MAX_FAILURES };
   }
 
   /** Drops every phone's expired state and the range's old buckets, then sleeps until next needed. */
@@ -425,10 +425,14 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
   private ensureAlarm(): void {
     if (this.alarmSet) return;
     this.alarmSet = true;
-    // Not awaited on purpose: the RPC methods stay free of awaits (atomic); the alarm write is
-    // queued with the same storage transaction. An hour is well past the shortest window.
-    void this.ctx.storage.getAlarm().then((at) => {
-      if (at === null) return this.ctx.storage.setAlarm(Date.now() + 3600_000);
-    });
+    // Not awaited on purpose: the RPC methods must stay free of awaits to stay atomic, and the
+    // alarm does not need to be in place before the answer. An hour is past the shortest window
+    // (the alarm re-arms itself while state remains). A failure leaves the flag down to retry.
+    this.ctx.storage
+      .getAlarm()
+      .then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + 3600_000) : undefined))
+      .catch(() => {
+        this.alarmSet = false;
+      });
   }
 }
