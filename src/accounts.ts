@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { clientGuard, phoneGuard, verifyCode, type RequestScope } from "./codes/codes";
+import { clientTag } from "./limits/client-key";
 import { readTokenFor, restoreToken, spendToken } from "./codes/tokens";
 import type { Db } from "./db/client";
 import { identities, users } from "./db/schema";
@@ -62,7 +63,7 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
   // the user lookup, and before the hash, so a limited address costs no hashing.
   const [user, client] = await Promise.all([findUserByPhone(db, phone.e164), clientGuard(scope).hit("verify", scope.config.IP_VERIFICATIONS_PER_HOUR)]);
   if (!client.ok) {
-    scope.log.event("ip.limited", { kind: "password", phone: maskPhone(phone.e164) });
+    scope.log.event("ip.limited", { kind: "password", client: await clientTag(scope.clientIp), phone: maskPhone(phone.e164) });
     throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
   }
   const stored = user?.passwordHash ?? (await dummyPasswordHash());

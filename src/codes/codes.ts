@@ -3,7 +3,7 @@ import { hmac, randomDigits, timingSafeEqual, toBase64Url, fromBase64Url } from 
 import type { Bindings } from "../env";
 import { ApiError } from "../errors";
 import type { Logger } from "../log";
-import { clientKey } from "../limits/client-key";
+import { clientKey, clientTag } from "../limits/client-key";
 import type { CheckResult, ReserveResult } from "../limits/phone-guard";
 import { maskPhone, numberRange, parsePhone, type Phone } from "../phone";
 import { deliver, resolveSenders } from "../sms";
@@ -142,7 +142,7 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   if (spent && !spent.ok && spent.alertNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
 
   if (!client.ok) {
-    log.event("ip.limited", { kind: "send", phone: maskPhone(phone.e164) });
+    log.event("ip.limited", { kind: "send", client: await clientTag(scope.clientIp), phone: maskPhone(phone.e164) });
     await giveBack();
     throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
   }
@@ -211,7 +211,7 @@ async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: 
   // made over it still counts against the phone (the safe side); a right one is given back, so
   // the user's code is not lost to a limit that was not theirs.
   if (!client.ok) {
-    log.event("ip.limited", { kind: "verify", phone: maskPhone(phone.e164) });
+    log.event("ip.limited", { kind: "verify", client: await clientTag(scope.clientIp), phone: maskPhone(phone.e164) });
     if (checked.ok) await guard.reopenCode(phone.e164, purpose, stored.id, token?.jti);
     throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
   }

@@ -1,3 +1,5 @@
+import { sha256Hex } from "../crypto";
+
 /**
  * The key a client address is counted under: an IPv4 address as is, an IPv6 address by its /64
  * (one subscriber usually holds a whole /64, so counting single v6 addresses would let it rotate
@@ -44,4 +46,12 @@ function expandIpv6(ip: string): string[] | undefined {
   const groups = [...l, ...Array<string>(tail === undefined ? 0 : missing).fill("0"), ...r];
   if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
   return groups.map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""));
+}
+
+/**
+ * How a limited client shows in the logs: the first 12 hex digits of the SHA-256 of its key. Lines
+ * about one address or /64 can be grouped without the address itself being written down.
+ */
+export async function clientTag(address: string | undefined): Promise<string> {
+  return (await sha256Hex(clientKey(address))).slice(0, 12);
 }

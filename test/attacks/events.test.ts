@@ -64,12 +64,16 @@ describe("security events", () => {
     expect(locked[0]).toMatchObject({ purpose: "login" });
   });
 
-  it("ip.limited: kind and masked phone", async () => {
+  it("ip.limited: kind, masked phone and a tag of the client (a hash, not the address)", async () => {
     const ip = uniqueIp();
     for (let i = 0; i < 10; i += 1) codes.add(await requestCode(sms, track(uniquePhone()), "login", { ip }));
     const phone = track(uniquePhone());
     expect((await post("/v1/codes", { phone, purpose: "login" }, { ip })).status).toBe(429);
-    expect(eventsNamed(sms, "ip.limited").at(-1)).toMatchObject({ kind: "send", phone: maskPhone(phone) });
+    expect((await post("/v1/codes", { phone: track(uniquePhone()), purpose: "login" }, { ip })).status).toBe(429);
+    const [first, second] = eventsNamed(sms, "ip.limited").slice(-2);
+    expect(first).toMatchObject({ kind: "send", phone: maskPhone(phone), client: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(second!.client).toBe(first!.client);
+    expect(JSON.stringify(first)).not.toContain(ip);
   });
 
   it("prefix.blocked: the range, once", async () => {
