@@ -142,7 +142,7 @@ export const ROUTES: readonly RouteDoc[] = [
     description: "An unknown number, an account without a password and a wrong password all answer 401 invalid_credentials. Too many failures lock the number for a while (429).",
     body: passwordLoginBody,
     answers: [{ status: 200, description: "Signed in.", schema: sessionResponse }],
-    errors: ["invalid_phone", "invalid_credentials", "too_many_attempts"],
+    errors: ["invalid_phone", "invalid_credentials", "too_many_attempts", "too_many_requests"],
   },
   {
     method: "post",
