@@ -1,6 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { clientGuard, phoneGuard, verifyCode, type RequestScope } from "./codes/codes";
-import { clientTag } from "./limits/client-key";
+import { clientGuard, clientLimited, phoneGuard, verifyCode, type RequestScope } from "./codes/codes";
 import { readTokenFor, restoreToken, spendToken } from "./codes/tokens";
 import type { Db } from "./db/client";
 import { identities, users } from "./db/schema";
@@ -62,16 +61,13 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
   // spray passwords over many numbers (each try also costs a PBKDF2 run). Asked in parallel with
   // the user lookup, and before the hash, so a limited address costs no hashing.
   const [user, client] = await Promise.all([findUserByPhone(db, phone.e164), clientGuard(scope).hit("verify", scope.config.IP_VERIFICATIONS_PER_HOUR)]);
-  if (!client.ok) {
-    scope.log.event("ip.limited", { kind: "password", client: await clientTag(scope.clientIp), phone: maskPhone(phone.e164) });
-    throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
-  }
+  if (!client.ok) throw await clientLimited(scope, "password", phone, client.retryAfterMs);
   const stored = user?.passwordHash ?? (await dummyPasswordHash());
   const matches = (await verifyPassword(password, stored)) && user?.passwordHash != null;
 
   const recorded = await phoneGuard(scope.env, phone).passwordLogin(phone.e164, matches);
   if (!recorded.ok) throw new ApiError("too_many_attempts", { retryAfter: recorded.retryAfterMs / 1000 });
-  if (recorded.lockedNow) scope.log.event("password.locked", { phone: maskPhone(phone.e164) });
+  if (recorded.lockedNow) scope.log.event("password.locked", { phone: maskPhone(phone) });
   if (!matches || !user) throw new ApiError("invalid_credentials");
 
   if (needsRehash(stored)) {
@@ -121,7 +117,7 @@ export async function resetPassword(scope: RequestScope, db: Db, proof: PhonePro
     await giveBack();
     throw error;
   }
-  scope.log.event("password.reset", { phone: maskPhone(phone.e164) });
+  scope.log.event("password.reset", { phone: maskPhone(phone) });
 }
 
 /**
@@ -146,7 +142,7 @@ export async function changePhone(scope: RequestScope, db: Db, session: SessionU
     await giveBack();
     throw error;
   }
-  scope.log.event("phone.changed", { from: session.phone ? maskPhone(session.phone) : null, to: maskPhone(phone.e164) });
+  scope.log.event("phone.changed", { from: session.phone ? maskPhone(session.phone) : null, to: maskPhone(phone) });
   const updated = await findUserById(db, userId);
   if (!updated) throw new ApiError("unauthorized");
   return toPublicUser(updated.user, updated.phone);

@@ -47,8 +47,9 @@ export function numberRange(phone: Phone): string {
  * national numbers keep 3 leading and 4 trailing digits; shorter ones (e.g. Hong Kong's 8) keep
  * only the last 2, so at least half of the digits are always hidden.
  */
-export function maskPhone(e164: string): string {
-  const parsed = parsePhoneNumberFromString(e164);
+export function maskPhone(phone: Phone | string): string {
+  // A parsed Phone (every request path) is masked as is; a stored E.164 string is parsed first.
+  const parsed = typeof phone === "string" ? parsePhoneNumberFromString(phone) : phone;
   if (!parsed) return "+****";
   const national = parsed.nationalNumber;
   const long = national.length >= 11;

@@ -1,7 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { randomBytes, sha256Hex, toBase64Url } from "./crypto";
 import type { Db } from "./db/client";
 import { identities, sessions, users, type UserRow } from "./db/schema";
+import { phoneIdentityOfUser } from "./users";
 
 /**
  * Sessions after Lucia's guide: the client holds a random opaque token (256 bits); D1 holds only
@@ -51,7 +52,7 @@ export async function validateSession(
     .select({ session: sessions, user: users, phone: identities.identifier })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .leftJoin(identities, and(eq(identities.userId, users.id), eq(identities.provider, "phone")))
+    .leftJoin(identities, phoneIdentityOfUser)
     .where(eq(sessions.tokenHash, tokenHash))
     .limit(1);
   const row = rows[0];

@@ -23,6 +23,12 @@ export function toPublicUser(row: UserRow, phone: string | null): PublicUser {
   };
 }
 
+/** The phone identity that is `phone`. */
+export const phoneIdentityIs = (phone: string) => and(eq(identities.provider, "phone"), eq(identities.identifier, phone));
+
+/** Joins a user row to its phone identity (if it has one): the `phone` every answer shows. */
+export const phoneIdentityOfUser = and(eq(identities.userId, users.id), eq(identities.provider, "phone"));
+
 export interface UserWithPhone {
   user: UserRow;
   phone: string | null;
@@ -33,7 +39,7 @@ export async function findUserByPhone(db: Db, phone: string): Promise<UserRow | 
     .select({ user: users })
     .from(identities)
     .innerJoin(users, eq(users.id, identities.userId))
-    .where(and(eq(identities.provider, "phone"), eq(identities.identifier, phone)))
+    .where(phoneIdentityIs(phone))
     .limit(1);
   return rows[0]?.user;
 }
@@ -42,7 +48,7 @@ export async function isPhoneRegistered(db: Db, phone: string): Promise<boolean>
   const rows = await db
     .select({ userId: identities.userId })
     .from(identities)
-    .where(and(eq(identities.provider, "phone"), eq(identities.identifier, phone)))
+    .where(phoneIdentityIs(phone))
     .limit(1);
   return rows.length > 0;
 }
@@ -51,7 +57,7 @@ export async function findUserById(db: Db, id: string): Promise<UserWithPhone | 
   const rows = await db
     .select({ user: users, phone: identities.identifier })
     .from(users)
-    .leftJoin(identities, and(eq(identities.userId, users.id), eq(identities.provider, "phone")))
+    .leftJoin(identities, phoneIdentityOfUser)
     .where(eq(users.id, id))
     .limit(1);
   return rows[0];

@@ -84,6 +84,12 @@ function limitError(result: Extract<ReserveResult, { ok: false }>): ApiError {
   return new ApiError("too_many_requests", { retryAfter: result.retryAfterMs / 1000 });
 }
 
+/** The answer to a client address over its limit, logged as ip.limited (with a tag, never the address). */
+export async function clientLimited(scope: RequestScope, kind: "send" | "verify" | "password", phone: Phone, retryAfterMs: number): Promise<ApiError> {
+  scope.log.event("ip.limited", { kind, client: await clientTag(scope.clientIp), phone: maskPhone(phone) });
+  return new ApiError("too_many_requests", { retryAfter: retryAfterMs / 1000 });
+}
+
 export interface IssueOptions {
   /**
    * false for a reset to a number with no account: every limit applies and the answer is the
@@ -142,9 +148,8 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   if (spent && !spent.ok && spent.alertNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
 
   if (!client.ok) {
-    log.event("ip.limited", { kind: "send", client: await clientTag(scope.clientIp), phone: maskPhone(phone.e164) });
     await giveBack();
-    throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
+    throw await clientLimited(scope, "send", phone, client.retryAfterMs);
   }
   if (!reservation.ok) {
     if (reservation.reason === "range_blocked") log.event("prefix.refused", { range: numberRange(phone) });
@@ -160,7 +165,7 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   const sendAndStore = async () => {
     try {
       if (paid) await deliver(senders, { to: phone, purpose, code, expiresInSeconds: config.CODE_TTL_SECONDS }, config.SMS_TIMEOUT_MS, log);
-      else if (fixedCode !== undefined) log.event("code.sent", { provider: "test_number", phone: maskPhone(phone.e164), purpose });
+      else if (fixedCode !== undefined) log.event("code.sent", { provider: "test_number", phone: maskPhone(phone), purpose });
       const stored: StoredCode = { id: reservation.codeId, mac: toBase64Url(await codeMac(config.AUTH_SECRET, reservation.codeId, phone.e164, purpose, code)) };
       // The KV entry expires with the code (KV's minimum expirationTtl is 60 s; the config
       // refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
@@ -187,7 +192,7 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
  * nothing. Resolves when the code was right and is now spent; throws the API error otherwise.
  */
 async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: string, token?: { jti: string; expiresAt: number }): Promise<SpentCode> {
-  const { env, config, log } = scope;
+  const { env, config } = scope;
   const stored = readStoredCode(await env.CODES.get(codeKey(purpose, phone.e164)));
   if (!stored) {
     // Nothing to guess at, so nothing counts against the phone; the address is still counted,
@@ -211,9 +216,8 @@ async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: 
   // made over it still counts against the phone (the safe side); a right one is given back, so
   // the user's code is not lost to a limit that was not theirs.
   if (!client.ok) {
-    log.event("ip.limited", { kind: "verify", client: await clientTag(scope.clientIp), phone: maskPhone(phone.e164) });
     if (checked.ok) await guard.reopenCode(phone.e164, purpose, stored.id, token?.jti);
-    throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
+    throw await clientLimited(scope, "verify", phone, client.retryAfterMs);
   }
   if (!checked.ok) throw checkError(scope, phone, purpose, checked);
   // The KV entry is left to expire with the code: the Durable Object already refuses a spent
@@ -226,7 +230,7 @@ function checkError(scope: RequestScope, phone: Phone, purpose: Purpose, checked
     case "expired":
       return new ApiError("code_expired");
     case "invalid":
-      if (checked.lockedNow) scope.log.event("phone.locked", { phone: maskPhone(phone.e164), purpose });
+      if (checked.lockedNow) scope.log.event("phone.locked", { phone: maskPhone(phone), purpose });
       return new ApiError("invalid_code", { attemptsLeft: checked.attemptsLeft });
     case "too_many_attempts":
     case "locked":

@@ -122,8 +122,7 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     }
     for (const [purpose, code] of Object.entries(state.codes)) {
       // A burned code is kept until a resend is possible: it is what answers "too many attempts".
-      if (code.expiresAt <= now && code.status !== "burned") delete state.codes[purpose as Purpose];
-      else if (code.status === "burned" && code.expiresAt <= now && this.nextSendAt(state, now) <= now) delete state.codes[purpose as Purpose];
+      if (code.expiresAt <= now && (code.status !== "burned" || this.nextSendAt(state, now) <= now)) delete state.codes[purpose as Purpose];
     }
     for (const [jti, token] of Object.entries(state.tokens)) if (token.expiresAt <= now) delete state.tokens[jti];
     for (const [id, pending] of Object.entries(state.pending)) if (pending.sentAt <= now - PENDING_TTL) delete state.pending[id];
@@ -183,12 +182,15 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
   }
 
   /**
-   * Checks every send limit and, if all pass, records the send and makes `codeId` the phone's
+   * Checks every send limit and, if all pass, records the send and makes the new code the phone's
    * current code for `purpose` (replacing the old one). The caller then sends the SMS and calls
    * `cancelSend` if that fails, so a failed send neither starts the cooldown nor counts.
-   * (Reached through `reserve`, which adds the range judgement in the same call.)
+   *
+   * A send that counts for the range is judged by the range's fraud rule in the same call (the
+   * send that tips the ratio counts too). The block remembers that send, so cancelSend can lift a
+   * block whose triggering send never went out: refused requests cannot block a range for free.
    */
-  private reserveSend(phone: string, purpose: Purpose, countForRange: boolean, decoy: boolean): ReserveResult {
+  reserve(phone: string, purpose: Purpose, options: { countForRange: boolean; decoy?: boolean }): ReserveResult & { rangeBlockedNow?: boolean } {
     const now = Date.now();
     const cfg = this.config;
     const state = this.loadPhone(phone, now);
@@ -205,43 +207,28 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
 
     const codeId = crypto.randomUUID();
     state.pending[codeId] = { purpose, sentAt: now, previousCode: state.codes[purpose], previousLastSendAt: state.lastSendAt };
-    state.codes[purpose] = { id: codeId, expiresAt: now + cfg.CODE_TTL_SECONDS * 1000, attempts: 0, status: "active", countsForRange: countForRange, ...(decoy ? { decoy } : {}) };
+    state.codes[purpose] = {
+      id: codeId,
+      expiresAt: now + cfg.CODE_TTL_SECONDS * 1000,
+      attempts: 0,
+      status: "active",
+      countsForRange: options.countForRange,
+      ...(options.decoy ? { decoy: true } : {}),
+    };
     state.sends.push(now);
     state.lastSendAt = now;
     this.savePhone(phone, state);
+    if (!options.countForRange) return { ok: true, codeId };
 
-    if (countForRange) {
-      add(range.sends, now);
-      this.saveRange(range);
-    }
-    return { ok: true, codeId };
-  }
-
-  /**
-   * Evaluates the range's fraud rule after the send `codeId` was counted (the send that tips the
-   * ratio counts too). The block remembers that send, so cancelSend can lift a block whose
-   * triggering send never went out: refused requests must not be able to block a range for free.
-   */
-  private judgeRange(now: number, codeId: string): boolean {
-    const cfg = this.config;
-    const range = this.loadRange(now);
-    if (range.blockedUntil !== undefined) return false;
+    add(range.sends, now);
     const sends = total(range.sends);
-    const successes = total(range.successes);
-    if (sends >= cfg.PREFIX_MIN_SENDS && successes * 100 < sends * cfg.PREFIX_MIN_SUCCESS_PERCENT) {
+    const rangeBlockedNow = sends >= cfg.PREFIX_MIN_SENDS && total(range.successes) * 100 < sends * cfg.PREFIX_MIN_SUCCESS_PERCENT;
+    if (rangeBlockedNow) {
       range.blockedUntil = now + cfg.PREFIX_BLOCK_SECONDS * 1000;
       range.blockedBy = codeId;
-      this.saveRange(range);
-      return true;
     }
-    return false;
-  }
-
-  /** reserveSend plus the range judgement, in one round trip. */
-  reserve(phone: string, purpose: Purpose, options: { countForRange: boolean; decoy?: boolean }): ReserveResult & { rangeBlockedNow?: boolean } {
-    const result = this.reserveSend(phone, purpose, options.countForRange, options.decoy ?? false);
-    if (!result.ok || !options.countForRange) return result;
-    return { ...result, rangeBlockedNow: this.judgeRange(Date.now(), result.codeId) };
+    this.saveRange(range);
+    return { ok: true, codeId, rangeBlockedNow };
   }
 
   /** Undoes a reservation whose SMS was not delivered: no code is left, the cooldown and count are restored. */

@@ -3,6 +3,7 @@ import { resetPassword, signInWithCode, signInWithPassword } from "../accounts";
 import type { AppEnv } from "../env";
 import { dbOf, requireSession, scopeOf, sessionOf } from "../http/context";
 import { jsonBody } from "../http/validate";
+import { sessionAnswer } from "./session-answer";
 import { parsePhone } from "../phone";
 import { passwordLoginBody, resetPasswordBody, smsLoginBody } from "../schemas";
 import { deleteSession } from "../sessions";
@@ -11,12 +12,12 @@ export const authRoutes = new Hono<AppEnv>()
   .post("/auth/sms-login", jsonBody(smsLoginBody), async (c) => {
     const { phone: rawPhone, code } = c.req.valid("json");
     const { session, user, isNewUser } = await signInWithCode(scopeOf(c), dbOf(c), parsePhone(rawPhone), code);
-    return c.json({ token: session.token, expiresAt: new Date(session.expiresAt).toISOString(), user, isNewUser }, 200);
+    return c.json({ ...sessionAnswer(session, user), isNewUser }, 200);
   })
   .post("/auth/password-login", jsonBody(passwordLoginBody), async (c) => {
     const { phone: rawPhone, password } = c.req.valid("json");
     const { session, user } = await signInWithPassword(scopeOf(c), dbOf(c), parsePhone(rawPhone), password);
-    return c.json({ token: session.token, expiresAt: new Date(session.expiresAt).toISOString(), user }, 200);
+    return c.json(sessionAnswer(session, user), 200);
   })
   .post("/auth/logout", requireSession, async (c) => {
     await deleteSession(dbOf(c), sessionOf(c).tokenHash);

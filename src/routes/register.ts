@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { dbOf, scopeOf } from "../http/context";
 import { jsonBody } from "../http/validate";
+import { sessionAnswer } from "./session-answer";
 import { completeRegistration, setRegistrationPassword } from "../registration";
 import { registerPasswordBody, registerProfileBody } from "../schemas";
 
@@ -14,5 +15,5 @@ export const registerRoutes = new Hono<AppEnv>()
   .post("/register/profile", jsonBody(registerProfileBody), async (c) => {
     const { verificationToken, nickname } = c.req.valid("json");
     const { session, user } = await completeRegistration(scopeOf(c), dbOf(c), verificationToken, nickname);
-    return c.json({ token: session.token, expiresAt: new Date(session.expiresAt).toISOString(), user }, 201);
+    return c.json(sessionAnswer(session, user), 201);
   });

@@ -12,7 +12,7 @@ import type { Phone } from "../phone";
 import type { ProviderSetup } from "./index";
 import { aliyunTimestamp, canonicalQuery, percentEncode, rpcSignature, signAcs3 } from "./signing";
 import { requiredText, settingProblems, str, templateMap, textWithDefault, urlSetting } from "./settings";
-import { exchange, field, httpFailureKind, systemClock, type ProviderAnswer, type SenderClock } from "./transport";
+import { exchange, field, httpFailureKind, systemClock, unreadableAnswer, type ProviderAnswer, type SenderClock } from "./transport";
 import { SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "./types";
 
 const PROVIDER = "aliyun";
@@ -165,11 +165,7 @@ function interpret(answer: ProviderAnswer): SmsReceipt {
   const ok2xx = answer.status >= 200 && answer.status < 300;
   // BizId is what QuerySendDetails and delivery receipts are keyed by, so it is the id to log.
   if (ok2xx && code === "OK") return { provider: PROVIDER, requestId: field(answer.json, "BizId") ?? requestId };
-  if (code === undefined) {
-    // No JSON Code at all: a proxy or an outage page, not Aliyun refusing. Whether a 2xx without
-    // one sent anything is unknown, and a second text beats none, so it fails over too.
-    throw new SmsDeliveryError(PROVIDER, ok2xx ? "retryable" : httpFailureKind(answer.status), ok2xx ? "unreadable_answer" : `http_${answer.status}`, requestId);
-  }
+  if (code === undefined) throw unreadableAnswer(PROVIDER, answer.status, requestId);
   throw new SmsDeliveryError(PROVIDER, classify(code, answer.status), code, requestId);
 }
 

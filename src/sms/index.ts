@@ -52,7 +52,7 @@ export async function deliver(senders: SmsSender[], message: SmsMessage, timeout
   for (const sender of senders) {
     try {
       const receipt = await sender.send(message, AbortSignal.timeout(timeoutMs));
-      log.event("code.sent", { provider: receipt.provider, providerRequestId: receipt.requestId, phone: maskPhone(message.to.e164), purpose: message.purpose });
+      log.event("code.sent", { provider: receipt.provider, providerRequestId: receipt.requestId, phone: maskPhone(message.to), purpose: message.purpose });
       return receipt;
     } catch (error) {
       const failure =
@@ -64,7 +64,7 @@ export async function deliver(senders: SmsSender[], message: SmsMessage, timeout
         providerCode: failure.providerCode,
         providerRequestId: failure.requestId,
         kind: failure.kind,
-        phone: maskPhone(message.to.e164),
+        phone: maskPhone(message.to),
         purpose: message.purpose,
       });
       if (failure.kind === "invalid_number") throw new ApiError("invalid_phone");

@@ -11,7 +11,7 @@ import type { Phone } from "../phone";
 import type { ProviderSetup } from "./index";
 import { beijingTimestamp, ronglianAuthorization, ronglianSig } from "./signing";
 import { requiredText, settingProblems, str, templateMap, urlSetting } from "./settings";
-import { exchange, field, httpFailureKind, systemClock, type ProviderAnswer, type SenderClock } from "./transport";
+import { exchange, field, httpFailureKind, systemClock, unreadableAnswer, type ProviderAnswer, type SenderClock } from "./transport";
 import { SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "./types";
 
 const PROVIDER = "ronglian";
@@ -128,11 +128,7 @@ function interpret(answer: ProviderAnswer): SmsReceipt {
     const templateSms = typeof answer.json === "object" && answer.json !== null ? (answer.json as Record<string, unknown>)["templateSMS"] : undefined;
     return { provider: PROVIDER, requestId: field(templateSms, "smsMessageSid") };
   }
-  if (code === undefined || code === SUCCESS) {
-    // Not Ronglian's JSON: a proxy or outage page. A 2xx of unknown meaning fails over, since a
-    // second text beats none.
-    throw new SmsDeliveryError(PROVIDER, ok2xx ? "retryable" : httpFailureKind(answer.status), ok2xx ? "unreadable_answer" : `http_${answer.status}`);
-  }
+  if (code === undefined || code === SUCCESS) throw unreadableAnswer(PROVIDER, answer.status);
   if (INVALID_NUMBER.has(code)) throw new SmsDeliveryError(PROVIDER, "invalid_number", code);
   if (RETRYABLE.has(code)) throw new SmsDeliveryError(PROVIDER, "retryable", code);
   throw new SmsDeliveryError(PROVIDER, ok2xx ? "rejected" : httpFailureKind(answer.status), code);

@@ -49,6 +49,16 @@ export function httpFailureKind(status: number): "retryable" | "rejected" {
   return status >= 500 || status === 429 ? "retryable" : "rejected";
 }
 
+/**
+ * An answer without the provider's JSON: a proxy or an outage page, not the provider refusing.
+ * Whether a 2xx of that kind sent anything is unknown, and a second text beats none, so it
+ * fails over too.
+ */
+export function unreadableAnswer(provider: string, status: number, requestId?: string): SmsDeliveryError {
+  const ok2xx = status >= 200 && status < 300;
+  return new SmsDeliveryError(provider, ok2xx ? "retryable" : httpFailureKind(status), ok2xx ? "unreadable_answer" : `http_${status}`, requestId);
+}
+
 /** Where a sender gets its time and nonces; tests pass fixed ones to compare against fixed vectors. */
 export interface SenderClock {
   now(): Date;

@@ -6,16 +6,15 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { clientKey } from "../../src/limits/client-key";
-import { numberRange, parsePhone } from "../../src/phone";
+import { guardOf } from "../time";
 import type { captureSms } from "../helpers";
 
 export type Sms = ReturnType<typeof captureSms>;
 
 const MINUTE = 60_000;
 
-export function phoneGuardOf(phone: string) {
-  return env.PHONE_GUARD.get(env.PHONE_GUARD.idFromName(numberRange(parsePhone(phone))));
-}
+/** The PhoneGuard holding `phone` (its number range's object). */
+export const phoneGuardOf = guardOf;
 
 export function clientGuardOf(ip: string) {
   return env.CLIENT_GUARD.get(env.CLIENT_GUARD.idFromName(clientKey(ip)));
