@@ -198,7 +198,7 @@ async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: 
     // Nothing to guess at, so nothing counts against the phone; the address is still counted,
     // or probing numbers for live codes would be free.
     const client = await clientGuard(scope).hit("verify", config.IP_VERIFICATIONS_PER_HOUR);
-    if (!client.ok) throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
+    if (!client.ok) throw await clientLimited(scope, "verify", phone, client.retryAfterMs);
     throw new ApiError("code_expired");
   }
 
