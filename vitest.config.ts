@@ -17,7 +17,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      setupFiles: ["./test/setup.ts"],
+      setupFiles: ["./test/support/setup.ts"],
       include: ["test/**/*.test.ts"],
     },
   };

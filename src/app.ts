@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { ConfigError, getConfig } from "./config";
-import type { AppEnv } from "./env";
-import { ApiError } from "./errors";
-import type { WithErrorAnswers } from "./http/answers";
-import { handleError } from "./http/errors";
-import { createLogger } from "./log";
+import { ConfigError, getConfig } from "./platform/config";
+import type { AppEnv } from "./http/app-env";
+import { ApiError } from "./http/errors/api-error";
+import type { WithErrorAnswers } from "./http/openapi/client-types";
+import { handleError } from "./http/errors/on-error";
+import { createLogger } from "./platform/log";
 import { authRoutes } from "./routes/auth";
 import { codeRoutes } from "./routes/codes";
 import { docsRoutes } from "./routes/docs";

@@ -1,6 +1,6 @@
-import { ApiError } from "../errors";
-import { parsePhone, type Phone } from "../phone";
-import { phoneGuard, type RequestScope } from "./codes";
+import { ApiError } from "../http/errors/api-error";
+import { parsePhone, type Phone } from "../phone/phone";
+import { phoneGuard, type RequestScope } from "./issue";
 import type { Purpose } from "./purpose";
 import { readVerificationToken, type VerificationClaims } from "./verification-token";
 

@@ -1,4 +1,4 @@
-import { fromBase64Url, hmac, randomBytes, timingSafeEqual, toBase64Url, utf8 } from "../crypto";
+import { fromBase64Url, hmac, randomBytes, timingSafeEqual, toBase64Url, utf8 } from "../platform/crypto";
 import type { Purpose } from "./purpose";
 import { PURPOSES } from "./purpose";
 

@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { RequestScope } from "../codes/codes";
+import type { RequestScope } from "../codes/issue";
 import { createDb, type Db } from "../db/client";
-import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
-import { createLogger } from "../log";
-import { validateSession, type SessionUser } from "../sessions";
+import type { AppEnv } from "./app-env";
+import { ApiError } from "./errors/api-error";
+import { createLogger } from "../platform/log";
+import { validateSession, type SessionUser } from "../auth/sessions";
 
 export function scopeOf(c: Context<AppEnv>): RequestScope {
   return { env: c.env, config: c.get("config"), log: createLogger(c.get("requestId")), clientIp: c.req.header("CF-Connecting-IP"), defer: inBackground(c) };

@@ -1,6 +1,6 @@
 import { zValidator } from "@hono/zod-validator";
 import type { z } from "zod";
-import { ApiError } from "../errors";
+import { ApiError } from "./errors/api-error";
 
 /**
  * JSON body validation that answers 400 invalid_request with `details: [{field, message}]`.

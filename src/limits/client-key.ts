@@ -1,4 +1,4 @@
-import { sha256Hex } from "../crypto";
+import { sha256Hex } from "../platform/crypto";
 
 /**
  * The key a client address is counted under: an IPv4 address as is, an IPv6 address by its /64

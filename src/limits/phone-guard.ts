@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { getConfig, type Config } from "../config";
+import { getConfig, type Config } from "../platform/config";
 import type { Purpose } from "../codes/purpose";
 import { add, prune, total, type Buckets } from "./window";
 

@@ -1,5 +1,5 @@
-import type { RequestScope } from "../codes/codes";
-import { ApiError } from "../errors";
+import type { RequestScope } from "../codes/issue";
+import { ApiError } from "../http/errors/api-error";
 
 export const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import { resetPassword, signInWithCode, signInWithPassword } from "../accounts";
-import type { AppEnv } from "../env";
+import { resetPassword, signInWithCode, signInWithPassword } from "../auth/accounts";
+import type { AppEnv } from "../http/app-env";
 import { dbOf, requireSession, scopeOf, sessionOf } from "../http/context";
 import { jsonBody } from "../http/validate";
-import { sessionAnswer } from "./session-answer";
-import { parsePhone } from "../phone";
-import { passwordLoginBody, resetPasswordBody, smsLoginBody } from "../schemas";
-import { deleteSession } from "../sessions";
+import { sessionAnswer } from "../http/session-answer";
+import { parsePhone } from "../phone/phone";
+import { passwordLoginBody, resetPasswordBody, smsLoginBody } from "../http/schemas";
+import { deleteSession } from "../auth/sessions";
 
 export const authRoutes = new Hono<AppEnv>()
   .post("/auth/sms-login", jsonBody(smsLoginBody), async (c) => {

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
-import { exchangeCode, issueCode } from "../codes/codes";
-import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
+import { exchangeCode, issueCode } from "../codes/issue";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors/api-error";
 import { dbOf, readSession, scopeOf } from "../http/context";
 import { jsonBody } from "../http/validate";
 import { verifyCaptcha } from "../limits/turnstile";
-import { parsePhone } from "../phone";
-import { sendCodeBody, verifyCodeBody } from "../schemas";
-import { isPhoneRegistered } from "../users";
+import { parsePhone } from "../phone/phone";
+import { sendCodeBody, verifyCodeBody } from "../http/schemas";
+import { isPhoneRegistered } from "../auth/users";
 
 export const codeRoutes = new Hono<AppEnv>()
   .post("/codes", jsonBody(sendCodeBody), async (c) => {

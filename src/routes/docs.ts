@@ -1,9 +1,9 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
-import { openApiDocument } from "../openapi";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors/api-error";
+import { openApiDocument } from "../http/openapi/generator";
 
 /**
  * Where the Worker's static assets (wrangler.toml [assets], directory ./public) serve Scalar's

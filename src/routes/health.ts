@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../env";
-import { providerSetups } from "../sms";
+import type { AppEnv } from "../http/app-env";
+import { providerSetups } from "../sms/registry";
 
 /**
  * Liveness plus what an operator needs to see at a glance: which SMS providers are configured and,

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import { changePhone, updateProfile } from "../accounts";
-import type { AppEnv } from "../env";
+import { changePhone, updateProfile } from "../auth/accounts";
+import type { AppEnv } from "../http/app-env";
 import { dbOf, requireSession, scopeOf, sessionOf } from "../http/context";
 import { jsonBody } from "../http/validate";
-import { changePhoneBody, updateProfileBody } from "../schemas";
-import { toPublicUser } from "../users";
+import { changePhoneBody, updateProfileBody } from "../http/schemas";
+import { toPublicUser } from "../auth/users";
 
 // Body validation runs before requireSession: the documented order is schema (400) → session (401).
 export const meRoutes = new Hono<AppEnv>()

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/app-env";
 import { dbOf, scopeOf } from "../http/context";
 import { jsonBody } from "../http/validate";
-import { sessionAnswer } from "./session-answer";
-import { completeRegistration, setRegistrationPassword } from "../registration";
-import { registerPasswordBody, registerProfileBody } from "../schemas";
+import { sessionAnswer } from "../http/session-answer";
+import { completeRegistration, setRegistrationPassword } from "../auth/registration";
+import { registerPasswordBody, registerProfileBody } from "../http/schemas";
 
 export const registerRoutes = new Hono<AppEnv>()
   .post("/register/password", jsonBody(registerPasswordBody), async (c) => {

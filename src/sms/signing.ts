@@ -3,7 +3,7 @@
  * parameters, never read here, so the unit tests can replay the providers' published examples.
  * Only crypto.subtle is used (through src/crypto.ts): node:crypto is not available in the Worker.
  */
-import { hmac, sha256Hex, toBase64, toHex, utf8 } from "../crypto";
+import { hmac, sha256Hex, toBase64, toHex, utf8 } from "../platform/crypto";
 
 // ---------------------------------------------------------------------------------------------
 // Aliyun (Alibaba Cloud OpenAPI)

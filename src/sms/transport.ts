@@ -3,7 +3,7 @@
  * Errors thrown by fetch are replaced rather than wrapped: their messages may quote the URL, and
  * Aliyun's URL carries the code in TemplateParam.
  */
-import { randomBytes, toHex } from "../crypto";
+import { randomBytes, toHex } from "../platform/crypto";
 import { SmsDeliveryError } from "./types";
 
 export interface ProviderAnswer {

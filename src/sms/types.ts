@@ -1,5 +1,5 @@
 import type { Purpose } from "../codes/purpose";
-import type { Phone } from "../phone";
+import type { Phone } from "../phone/phone";
 
 export interface SmsMessage {
   to: Phone;

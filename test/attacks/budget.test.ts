@@ -5,9 +5,9 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, signIn, uniquePhone, type ErrorBody } from "../helpers";
-import { age } from "../time";
-import { budgetSpent, eventCounter, eventsNamed, setBudgetSpent } from "./support";
+import { captureSms, json, post, signIn, uniquePhone, type ErrorBody } from "../support/helpers";
+import { age } from "../support/time";
+import { budgetSpent, eventCounter, eventsNamed, setBudgetSpent } from "../support/attacks";
 
 const sms = captureSms();
 const BUDGET = 10_000;

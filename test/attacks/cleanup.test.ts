@@ -4,8 +4,8 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { captureSms, post, requestCode, uniqueIp, wrongCode } from "../helpers";
-import { ageClient, ageRange, clientGuardOf, freshRange, phoneGuardOf, phoneIn, storedKeys } from "./support";
+import { captureSms, post, requestCode, uniqueIp, wrongCode } from "../support/helpers";
+import { ageClient, ageRange, clientGuardOf, freshRange, phoneGuardOf, phoneIn, storedKeys } from "../support/attacks";
 
 const sms = captureSms();
 

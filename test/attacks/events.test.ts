@@ -5,10 +5,10 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import { SITEVERIFY_URL } from "../../src/limits/turnstile";
-import { maskPhone } from "../../src/phone";
-import { captureSms, json, post, requestCode, uniqueIp, uniquePhone, wrongCode, type ErrorBody } from "../helpers";
-import { age } from "../time";
-import { budgetSpent, eventsNamed, freshRange, phoneIn, setBudgetSpent } from "./support";
+import { maskPhone } from "../../src/phone/phone";
+import { captureSms, json, post, requestCode, uniqueIp, uniquePhone, wrongCode, type ErrorBody } from "../support/helpers";
+import { age } from "../support/time";
+import { budgetSpent, eventsNamed, freshRange, phoneIn, setBudgetSpent } from "../support/attacks";
 
 const sms = captureSms();
 

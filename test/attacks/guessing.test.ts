@@ -4,9 +4,9 @@
  * new codes. With 10 sends per phone per 24 h this bounds an attacker to 50 guesses a day.
  */
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, requestCode, uniquePhone, wrongCode, type ErrorBody } from "../helpers";
-import { age } from "../time";
-import { eventCounter } from "./support";
+import { captureSms, json, post, requestCode, uniquePhone, wrongCode, type ErrorBody } from "../support/helpers";
+import { age } from "../support/time";
+import { eventCounter } from "../support/attacks";
 
 const sms = captureSms();
 

@@ -8,9 +8,9 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PURPOSES } from "../../src/codes/purpose";
-import { ERRORS } from "../../src/errors";
-import { call, captureSms, signIn, uniquePhone, type ErrorBody } from "../helpers";
-import { clientGuardOf, phoneGuardOf, storedKeys } from "./support";
+import { ERRORS } from "../../src/http/errors/api-error";
+import { call, captureSms, signIn, uniquePhone, type ErrorBody } from "../support/helpers";
+import { clientGuardOf, phoneGuardOf, storedKeys } from "../support/attacks";
 
 const sms = captureSms();
 

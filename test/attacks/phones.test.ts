@@ -4,9 +4,9 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, uniqueIp, uniquePhone, wrongCode, type CallOptions, type ErrorBody } from "../helpers";
-import { age } from "../time";
-import { budgetSpent, clientGuardOf, eventsNamed, phoneGuardOf, storedKeys } from "./support";
+import { captureSms, json, post, uniqueIp, uniquePhone, wrongCode, type CallOptions, type ErrorBody } from "../support/helpers";
+import { age } from "../support/time";
+import { budgetSpent, clientGuardOf, eventsNamed, phoneGuardOf, storedKeys } from "../support/attacks";
 
 const sms = captureSms();
 

@@ -3,8 +3,8 @@
  * sends to the range (+86 150 xxxx) for 12 hours. Other ranges are untouched.
  */
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, type ErrorBody } from "../helpers";
-import { ageRange, eventCounter, eventsNamed, freshRange, phoneIn } from "./support";
+import { captureSms, json, post, type ErrorBody } from "../support/helpers";
+import { ageRange, eventCounter, eventsNamed, freshRange, phoneIn } from "../support/attacks";
 
 const sms = captureSms();
 

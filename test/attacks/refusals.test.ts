@@ -1,11 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, requestCode, signIn, uniqueIp, uniquePhone, wrongCode, type ErrorBody } from "../helpers";
-import { parseConfig } from "../../src/config";
-import { hmac, toBase64Url } from "../../src/crypto";
-import { age, waitForBackground } from "../time";
-import { budgetSpent, eventCounter, freshRange, phoneGuardOf, phoneIn, setBudgetSpent } from "./support";
+import { captureSms, json, post, requestCode, signIn, uniqueIp, uniquePhone, wrongCode, type ErrorBody } from "../support/helpers";
+import { parseConfig } from "../../src/platform/config";
+import { hmac, toBase64Url } from "../../src/platform/crypto";
+import { age, waitForBackground } from "../support/time";
+import { budgetSpent, eventCounter, freshRange, phoneGuardOf, phoneIn, setBudgetSpent } from "../support/attacks";
 
 const sms = captureSms();
 

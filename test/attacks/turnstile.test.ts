@@ -9,8 +9,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { SITEVERIFY_URL } from "../../src/limits/turnstile";
-import { captureSms, json, post, uniqueIp, uniquePhone, type CallOptions, type ErrorBody } from "../helpers";
-import { clientGuardOf, eventsNamed, phoneGuardOf, storedKeys } from "./support";
+import { captureSms, json, post, uniqueIp, uniquePhone, type CallOptions, type ErrorBody } from "../support/helpers";
+import { clientGuardOf, eventsNamed, phoneGuardOf, storedKeys } from "../support/attacks";
 
 const sms = captureSms();
 

@@ -1,0 +1,177 @@
+/**
+ * Aliyun SMS (dysmsapi, API version 2017-05-25, action SendSms) over plain fetch: no SDK, so the
+ * Worker bundle stays small and the request stays visible.
+ *
+ * SendSms is an RPC-style API whose parameters the API metadata places `in: query` with method
+ * POST, so both signature versions send POST / with every parameter in the query string and an
+ * empty body (the shape Aliyun's own SDK sends).
+ */
+import * as z from "zod";
+import type { Purpose } from "../../codes/purpose";
+import type { Phone } from "../../phone/phone";
+import type { ProviderSetup } from "../registry";
+import { aliyunTimestamp, canonicalQuery, percentEncode, rpcSignature, signAcs3 } from "../signing";
+import { requiredText, settingProblems, str, templateMap, textWithDefault, urlSetting } from "../settings";
+import { exchange, field, httpFailureKind, systemClock, unreadableAnswer, type ProviderAnswer, type SenderClock } from "../transport";
+import { SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
+
+const PROVIDER = "aliyun";
+const API_VERSION = "2017-05-25";
+const ACTION = "SendSms";
+export const ALIYUN_DEFAULT_ENDPOINT = "https://dysmsapi.aliyuncs.com";
+
+export interface AliyunSettings {
+  endpoint: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  signName: string;
+  templateCodes: Record<Purpose, string>;
+  templateParamName: string;
+  signature: "v3" | "v2";
+}
+
+const settingsSchema = z.object({
+  ALIYUN_ENDPOINT: urlSetting(ALIYUN_DEFAULT_ENDPOINT, true),
+  ALIYUN_ACCESS_KEY_ID: requiredText(),
+  ALIYUN_ACCESS_KEY_SECRET: requiredText(),
+  ALIYUN_SIGN_NAME: requiredText(),
+  ALIYUN_TEMPLATE_CODES: templateMap(str("a template code string").regex(/^[A-Za-z0-9_]+$/, "must be a template code such as SMS_123456789")),
+  ALIYUN_TEMPLATE_PARAM_NAME: textWithDefault("code").pipe(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a template variable name such as code")),
+  ALIYUN_SIGNATURE: textWithDefault("v3")
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(["v3", "v2"], { error: "must be v3 or v2" })),
+});
+
+/** Reads the ALIYUN_* settings; names what is missing or malformed, never the values. */
+export function parseAliyunSettings(env: Record<string, unknown>): { ok: true; settings: AliyunSettings } | { ok: false; problems: string[] } {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) return { ok: false, problems: settingProblems(parsed.error) };
+  const s = parsed.data;
+  return {
+    ok: true,
+    settings: {
+      endpoint: s.ALIYUN_ENDPOINT,
+      accessKeyId: s.ALIYUN_ACCESS_KEY_ID,
+      accessKeySecret: s.ALIYUN_ACCESS_KEY_SECRET,
+      signName: s.ALIYUN_SIGN_NAME,
+      templateCodes: s.ALIYUN_TEMPLATE_CODES,
+      templateParamName: s.ALIYUN_TEMPLATE_PARAM_NAME,
+      signature: s.ALIYUN_SIGNATURE,
+    },
+  };
+}
+
+/** The factory registered in src/sms/index.ts. */
+export function aliyunProvider(env: Record<string, unknown>): ProviderSetup {
+  const parsed = parseAliyunSettings(env);
+  return parsed.ok ? { ok: true, sender: createAliyunSender(parsed.settings) } : parsed;
+}
+
+/** Mainland numbers as their 11 national digits; every other number as country code + number, no "+". */
+export function aliyunPhoneNumber(phone: Phone): string {
+  return phone.countryCallingCode === "86" ? phone.nationalNumber : `${phone.countryCallingCode}${phone.nationalNumber}`;
+}
+
+export function createAliyunSender(settings: AliyunSettings, clock: SenderClock = systemClock): SmsSender {
+  const host = new URL(settings.endpoint).host;
+  return {
+    name: PROVIDER,
+    async send(message: SmsMessage, signal: AbortSignal): Promise<SmsReceipt> {
+      const params: Record<string, string> = {
+        PhoneNumbers: aliyunPhoneNumber(message.to),
+        SignName: settings.signName,
+        TemplateCode: settings.templateCodes[message.purpose],
+        TemplateParam: JSON.stringify({ [settings.templateParamName]: message.code }),
+      };
+      const request = settings.signature === "v3" ? await requestV3(settings, host, params, clock) : await requestV2(settings, params, clock);
+      return interpret(await exchange(PROVIDER, request.url, request.init, signal));
+    },
+  };
+}
+
+interface PreparedRequest {
+  url: string;
+  init: RequestInit;
+}
+
+async function requestV3(settings: AliyunSettings, host: string, params: Record<string, string>, clock: SenderClock): Promise<PreparedRequest> {
+  const signed = await signAcs3({
+    method: "POST",
+    host,
+    path: "/",
+    query: params,
+    body: "",
+    action: ACTION,
+    version: API_VERSION,
+    date: aliyunTimestamp(clock.now()),
+    nonce: clock.nonce(),
+    accessKeyId: settings.accessKeyId,
+    accessKeySecret: settings.accessKeySecret,
+  });
+  // Accept is not a signed header (only host, content-type and x-acs-* are); it asks the V3
+  // gateway for JSON, as Aliyun's SDK does.
+  return {
+    url: `${settings.endpoint}/?${canonicalQuery(params)}`,
+    init: { method: "POST", headers: { ...signed.headers, accept: "application/json" } },
+  };
+}
+
+async function requestV2(settings: AliyunSettings, params: Record<string, string>, clock: SenderClock): Promise<PreparedRequest> {
+  const all: Record<string, string> = {
+    ...params,
+    AccessKeyId: settings.accessKeyId,
+    Action: ACTION,
+    // V2 answers XML unless asked otherwise.
+    Format: "JSON",
+    SignatureMethod: "HMAC-SHA1",
+    SignatureNonce: clock.nonce(),
+    SignatureVersion: "1.0",
+    Timestamp: aliyunTimestamp(clock.now()),
+    Version: API_VERSION,
+  };
+  const signature = await rpcSignature("POST", all, settings.accessKeySecret);
+  return {
+    url: `${settings.endpoint}/?${canonicalQuery(all)}&Signature=${percentEncode(signature)}`,
+    init: { method: "POST", headers: { accept: "application/json" } },
+  };
+}
+
+/** The number itself is refused: another provider would refuse it too, and charge for trying. */
+const INVALID_NUMBER = new Set(["isv.MOBILE_NUMBER_ILLEGAL"]);
+
+/**
+ * Throttling, quotas, balance and Aliyun-side faults: this account cannot send right now, but the
+ * next provider may. isv.OUT_OF_SERVICE is Aliyun suspending the service for an overdue account,
+ * a balance problem in another form.
+ */
+const RETRYABLE = new Set([
+  "isv.BUSINESS_LIMIT_CONTROL",
+  "isv.DAY_LIMIT_CONTROL",
+  "isv.AMOUNT_NOT_ENOUGH",
+  "isv.OUT_OF_SERVICE",
+  "isp.SYSTEM_ERROR",
+  "ServiceUnavailable",
+  "InternalError",
+]);
+
+/**
+ * Aliyun reports business refusals as HTTP 200 with Code other than "OK", and gateway refusals
+ * (SignatureDoesNotMatch, InvalidAccessKeyId.NotFound, InvalidTimeStamp.Expired, Throttling.*)
+ * as 4xx with the same JSON shape; 5xx is its own failure.
+ */
+function interpret(answer: ProviderAnswer): SmsReceipt {
+  const code = field(answer.json, "Code");
+  const requestId = field(answer.json, "RequestId");
+  const ok2xx = answer.status >= 200 && answer.status < 300;
+  // BizId is what QuerySendDetails and delivery receipts are keyed by, so it is the id to log.
+  if (ok2xx && code === "OK") return { provider: PROVIDER, requestId: field(answer.json, "BizId") ?? requestId };
+  if (code === undefined) throw unreadableAnswer(PROVIDER, answer.status, requestId);
+  throw new SmsDeliveryError(PROVIDER, classify(code, answer.status), code, requestId);
+}
+
+function classify(code: string, status: number): "invalid_number" | "retryable" | "rejected" {
+  if (INVALID_NUMBER.has(code)) return "invalid_number";
+  if (RETRYABLE.has(code) || code.startsWith("Throttling")) return "retryable";
+  if (status >= 300) return httpFailureKind(status);
+  return "rejected";
+}

@@ -1,0 +1,36 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { numberRange, parsePhone } from "../../src/phone/phone";
+
+export function guardOf(phone: string) {
+  return env.PHONE_GUARD.get(env.PHONE_GUARD.idFromName(numberRange(parsePhone(phone))));
+}
+
+/**
+ * Moves every timestamp in a phone's Durable Object state back by `ms`, as if that much time had
+ * passed: the object compares them with Date.now(), so this is time travel without fake timers
+ * (which would not reach the object's clock).
+ */
+export async function age(phone: string, ms: number): Promise<void> {
+  const shift = (value: unknown): unknown => {
+    if (typeof value === "number" && value > 1_600_000_000_000) return value - ms;
+    if (Array.isArray(value)) return value.map(shift);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shift(v)]));
+    return value;
+  };
+  await runInDurableObject(guardOf(phone), (_instance, state) => {
+    for (const key of [`phone:${phone}`, "range"]) {
+      const data = state.storage.kv.get(key);
+      if (data !== undefined) state.storage.kv.put(key, shift(data));
+    }
+  });
+}
+
+/** Polls until work the Worker left to waitUntil() is visible (bounded: fails after ~2 s). */
+export async function waitForBackground(done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 40; i += 1) {
+    if (await done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("background work did not finish");
+}
