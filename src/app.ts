@@ -1,22 +1,23 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { ConfigError, getConfig } from "./platform/config";
+import type { RouterRoute } from "hono/types";
 import type { AppEnv } from "./http/app-env";
 import { ApiError } from "./http/errors/api-error";
-import type { WithErrorAnswers } from "./http/openapi/client-types";
 import { handleError } from "./http/errors/on-error";
+import { ConfigError, getConfig } from "./platform/config";
 import { createLogger } from "./platform/log";
 import { authRoutes } from "./routes/auth";
 import { codeRoutes } from "./routes/codes";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
+import { passwordRoutes } from "./routes/password";
 import { registerRoutes } from "./routes/register";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-const v1 = new Hono<AppEnv>().route("/", codeRoutes).route("/", authRoutes).route("/", meRoutes).route("/", registerRoutes);
+const v1 = new Hono<AppEnv>().route("/", codeRoutes).route("/", authRoutes).route("/", registerRoutes).route("/", passwordRoutes).route("/", meRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(async (c, next) => {
@@ -24,6 +25,7 @@ export const app = new Hono<AppEnv>()
     // not be able to choose it (or reuse another request's).
     const id = crypto.randomUUID();
     c.set("requestId", id);
+    c.set("log", createLogger(id));
     c.header("X-Request-Id", id);
     await next();
   })
@@ -32,9 +34,9 @@ export const app = new Hono<AppEnv>()
       c.set("config", getConfig(c.env));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      createLogger(c.get("requestId")).event("config.invalid", { problems: error.message });
+      c.get("log").event("config.invalid", { problems: error.message, fix: error.fix });
       const names = error.problems.map((p) => p.setting).join(", ");
-      throw new ApiError("internal_error", { detail: { "zh-CN": `配置项有误 ${names}`, en: `misconfigured setting ${names}` } });
+      throw new ApiError("internal_error", { detail: { "zh-CN": `配置项有误 ${names}。${error.fix}`, en: `misconfigured setting ${names}. ${error.fix}` } });
     }
     await next();
   })
@@ -53,12 +55,12 @@ export const app = new Hono<AppEnv>()
     }),
   )
   .route("/", healthRoutes)
-  .route("/", docsRoutes)
+  .route("/", docsRoutes((): readonly RouterRoute[] => app.routes))
   .route("/v1", v1)
   .notFound(() => {
     throw new ApiError("not_found");
   })
   .onError(handleError);
 
-/** The type `hc<AppType>()` builds a typed client from (README "API reference and typed client"): the routes plus their error answers. */
-export type AppType = WithErrorAnswers<typeof app>;
+/** The type `hc<AppType>()` builds a typed client from (docs/client.md): each route's answers, its errors included. */
+export type AppType = typeof app;

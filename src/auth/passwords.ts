@@ -1,6 +1,6 @@
 import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url, utf8 } from "../platform/crypto";
 import { ApiError } from "../http/errors/api-error";
-import type { Locale } from "../http/errors/catalog";
+import type { Locale } from "../http/locale";
 import type { Phone } from "../phone/phone";
 
 /**

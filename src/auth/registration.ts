@@ -1,4 +1,5 @@
-import { phoneGuard, type RequestScope } from "../codes/issue";
+import { phoneGuard } from "../limits/stubs";
+import type { RequestScope } from "../platform/scope";
 import { readTokenFor, restoreToken } from "../codes/tokens";
 import type { Db } from "../db/client";
 import { ApiError } from "../http/errors/api-error";

@@ -1,6 +1,7 @@
 import { ApiError } from "../http/errors/api-error";
 import { parsePhone, type Phone } from "../phone/phone";
-import { phoneGuard, type RequestScope } from "./issue";
+import { phoneGuard } from "../limits/stubs";
+import type { RequestScope } from "../platform/scope";
 import type { Purpose } from "./purpose";
 import { readVerificationToken, type VerificationClaims } from "./verification-token";
 

@@ -1,27 +1,23 @@
-import type { PhoneGuard } from "../limits/phone-guard";
-import type { ClientGuard } from "../limits/client-guard";
-import type { SmsBudget } from "../limits/sms-budget";
-import type { Config } from "../platform/config";
 import type { SessionUser } from "../auth/sessions";
+import type { Config } from "../platform/config";
+import type { Logger } from "../platform/log";
 
-/** Bindings from wrangler.toml plus the plain-string settings (`[vars]`, secrets). */
-export interface Bindings {
-  CODES: KVNamespace;
-  DB: D1Database;
-  PHONE_GUARD: DurableObjectNamespace<PhoneGuard>;
-  CLIENT_GUARD: DurableObjectNamespace<ClientGuard>;
-  SMS_BUDGET: DurableObjectNamespace<SmsBudget>;
-  [setting: string]: unknown;
-}
-
+/**
+ * Hono's environment for this app. The bindings' type, `Env`, is generated from wrangler.toml by
+ * `npm run types` (src/platform/worker-configuration.d.ts), so a binding named wrongly here or in
+ * wrangler.toml is a type error, not an undefined at run time. Settings are not read from `Env`
+ * directly: src/platform/config.ts parses them once into `Config`.
+ */
 export interface Variables {
   config: Config;
   requestId: string;
+  /** This request's logger, carrying its id. */
+  log: Logger;
   /** Set by requireSession; read it with sessionOf(c). */
   session?: SessionUser;
 }
 
 export interface AppEnv {
-  Bindings: Bindings;
+  Bindings: Env;
   Variables: Variables;
 }

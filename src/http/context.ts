@@ -1,23 +1,32 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { RequestScope } from "../codes/issue";
+import { type SessionUser, validateSession } from "../auth/sessions";
 import { createDb, type Db } from "../db/client";
+import type { RequestScope } from "../platform/scope";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors/api-error";
-import { createLogger } from "../platform/log";
-import { validateSession, type SessionUser } from "../auth/sessions";
 
+/** What the domain needs from this request (platform/scope.ts), built from the context. */
 export function scopeOf(c: Context<AppEnv>): RequestScope {
-  return { env: c.env, config: c.get("config"), log: createLogger(c.get("requestId")), clientIp: c.req.header("CF-Connecting-IP"), defer: inBackground(c) };
+  return { env: c.env, config: c.get("config"), log: c.get("log"), clientIp: c.req.header("CF-Connecting-IP"), defer: inBackground(c) };
 }
 
+// drizzle's handle holds no per-request state, and the D1 binding is the same object for the
+// isolate's life: one handle per binding, not one per request.
+const databases = new WeakMap<D1Database, Db>();
+
 export function dbOf(c: Context<AppEnv>): Db {
-  return createDb(c.env.DB);
+  let db = databases.get(c.env.DB);
+  if (!db) {
+    db = createDb(c.env.DB);
+    databases.set(c.env.DB, db);
+  }
+  return db;
 }
 
 /** Work that may finish after the answer (session refresh, cleanup) without delaying it. */
 export function inBackground(c: Context<AppEnv>): (work: Promise<unknown>) => void {
-  const log = createLogger(c.get("requestId"));
+  const log = c.get("log");
   return (work) => {
     const guarded = work.catch((error: unknown) => log.error("background.failed", error));
     try {

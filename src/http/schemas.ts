@@ -1,10 +1,11 @@
 import * as z from "zod";
 import { PURPOSES } from "../codes/purpose";
-import { ERRORS } from "./errors/api-error";
+import type { ErrorBody } from "./contract";
+import { ERROR_CODES } from "./errors/catalog";
 
 /**
- * The request and response schemas: the routes validate with these, and /openapi.json is
- * generated from these very objects (src/openapi.ts), so the two cannot drift.
+ * The schemas several routes share: fields, the user, the sign-in answer and the error envelope.
+ * A schema only one route uses lives in that route's file, beside its handler.
  * Request objects are strict: an unknown field is a 400, not silently ignored.
  */
 
@@ -13,16 +14,6 @@ export const purposeField = z.enum(PURPOSES);
 export const codeField = z.string().regex(/^\d{4,8}$/, "4 to 8 digits").meta({ example: "123456" });
 export const verificationTokenField = z.string().min(1).max(1024);
 export const passwordField = z.string().min(1).max(256).meta({ description: "8–64 characters, not all digits, not containing the phone number" });
-
-export const sendCodeBody = z.strictObject({
-  phone: phoneField,
-  purpose: purposeField,
-  captchaToken: z.string().min(1).max(4096).optional().meta({ description: "Turnstile token; required when the deployment sets TURNSTILE_SECRET_KEY" }),
-});
-
-export const verifyCodeBody = z.strictObject({ phone: phoneField, purpose: purposeField, code: codeField });
-
-export const smsLoginBody = z.strictObject({ phone: phoneField, code: codeField });
 
 export const userSchema = z
   .object({
@@ -35,21 +26,17 @@ export const userSchema = z
   })
   .meta({ id: "User" });
 
-export const sendCodeResponse = z.object({ phone: z.string(), purpose: purposeField, expiresIn: z.number().int(), resendIn: z.number().int() });
-export const verifyCodeResponse = z.object({ verificationToken: z.string(), expiresIn: z.number().int() });
-export const sessionResponse = z.object({ token: z.string(), expiresAt: z.string().meta({ format: "date-time" }), user: userSchema });
-export const smsLoginResponse = sessionResponse.extend({ isNewUser: z.boolean() });
 export const userResponse = z.object({ user: userSchema });
-export const healthResponse = z.object({
-  ok: z.boolean(),
-  /** Each configured SMS provider; a broken one names the settings that are missing or malformed (never values). */
-  sms: z.record(z.string(), z.object({ ok: z.boolean(), problems: z.array(z.string()).optional() })),
-});
+export const sessionResponse = z.object({ token: z.string(), expiresAt: z.string().meta({ format: "date-time" }), user: userSchema });
+
+/** A code or the verificationToken of one: how a reset or a change of phone proves the number. */
+export const phoneProof = <T extends z.core.$ZodLooseShape>(extra: T) =>
+  z.union([z.strictObject({ phone: phoneField, code: codeField, ...extra }), z.strictObject({ verificationToken: verificationTokenField, ...extra })]);
 
 export const errorResponse = z
   .object({
     error: z.object({
-      code: z.enum(Object.keys(ERRORS) as [keyof typeof ERRORS, ...(keyof typeof ERRORS)[]]),
+      code: z.enum(ERROR_CODES),
       message: z.string(),
       details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
       retryAfter: z.number().int().optional(),
@@ -57,6 +44,11 @@ export const errorResponse = z
     }),
   })
   .meta({ id: "Error" });
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/** ErrorBody (the type a client sees) is spelled out by hand; this keeps it equal to the schema. */
+export type ErrorBodyMatchesSchema = Assert<Same<ErrorBody, z.output<typeof errorResponse>>>;
 
 // Control characters (C0, DEL, C1) and the Unicode line/paragraph separators.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -73,27 +65,3 @@ export const nicknameField = z
       .refine((s) => !CONTROL.test(s), "must not contain control characters"),
   )
   .meta({ description: "1–32 characters after trimming, no control characters", example: "小明" });
-
-export const avatarUrlField = z
-  .url({ protocol: /^https$/, error: "must be an https URL" })
-  .max(512)
-  .meta({ description: "https URL, at most 512 characters" });
-
-export const registerPasswordBody = z.strictObject({ verificationToken: verificationTokenField, password: passwordField, passwordConfirm: passwordField });
-export const registerPasswordResponse = z.object({ expiresIn: z.number().int() });
-
-export const registerProfileBody = z.strictObject({ verificationToken: verificationTokenField, nickname: nicknameField });
-
-export const passwordLoginBody = z.strictObject({ phone: phoneField, password: passwordField });
-
-export const updateProfileBody = z
-  .strictObject({ nickname: nicknameField.optional(), avatarUrl: avatarUrlField.nullable().optional() })
-  .refine((body) => body.nickname !== undefined || body.avatarUrl !== undefined, "give nickname, avatarUrl or both")
-  .meta({ minProperties: 1 });
-
-export const resetPasswordBody = z.union([
-  z.strictObject({ phone: phoneField, code: codeField, newPassword: passwordField }),
-  z.strictObject({ verificationToken: verificationTokenField, newPassword: passwordField }),
-]);
-
-export const changePhoneBody = z.union([z.strictObject({ phone: phoneField, code: codeField }), z.strictObject({ verificationToken: verificationTokenField })]);

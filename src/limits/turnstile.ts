@@ -1,4 +1,4 @@
-import type { RequestScope } from "../codes/issue";
+import type { RequestScope } from "../platform/scope";
 import { ApiError } from "../http/errors/api-error";
 
 export const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";

@@ -115,15 +115,34 @@ const configSchema = z
 
 export type Config = z.output<typeof configSchema>;
 
+/**
+ * What to do about a refused configuration. A plain `wrangler dev` (or `wrangler deploy` of the
+ * top-level config) leaves ENVIRONMENT unset, which means production: it then refuses the console
+ * provider and the missing secret, and the first answer and the log say which command to run.
+ */
+const FIX_UNSET =
+  "ENVIRONMENT is not set, so the production rules apply. To run locally use `npm run dev` (or `npx wrangler dev --var ENVIRONMENT:development`); " +
+  "to deploy use `npm run deploy` (wrangler deploy --env production) after `wrangler secret put AUTH_SECRET --env production`.";
+const FIX_SET = "Fix the named settings in wrangler.toml [vars] or with `wrangler secret put NAME` (docs/operations.md lists them).";
+
 export class ConfigError extends Error {
-  constructor(readonly problems: { setting: string; message: string }[]) {
+  /** One sentence naming the command or place that fixes it; never a value. */
+  readonly fix: string;
+
+  constructor(
+    readonly problems: { setting: string; message: string }[],
+    environmentUnset = false,
+  ) {
     super(`Invalid configuration: ${problems.map((p) => `${p.setting}: ${p.message}`).join("; ")}`);
     this.name = "ConfigError";
+    this.fix = environmentUnset ? FIX_UNSET : FIX_SET;
   }
 }
 
 /** Parses one environment. Throws ConfigError naming every bad setting (names only, never values). */
-export function parseConfig(env: Record<string, unknown>): Config {
+export function parseConfig(bindings: object): Config {
+  // Settings are read by name from the bindings object (vars and secrets are plain strings there).
+  const env = bindings as Record<string, unknown>;
   const result = configSchema.safeParse(env);
   if (result.success) return result.data;
   throw new ConfigError(
@@ -131,6 +150,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
       setting: String(issue.path[0] ?? "?"),
       message: issue.message,
     })),
+    env.ENVIRONMENT === undefined || env.ENVIRONMENT === "",
   );
 }
 
@@ -140,7 +160,7 @@ const cache = new WeakMap<object, Config>();
 export function getConfig(env: object): Config {
   let config = cache.get(env);
   if (!config) {
-    config = parseConfig(env as Record<string, unknown>);
+    config = parseConfig(env);
     cache.set(env, config);
   }
   return config;

@@ -1,16 +1,51 @@
 import { Hono } from "hono";
-import { exchangeCode, issueCode } from "../codes/issue";
+import * as z from "zod";
+import { isPhoneRegistered } from "../auth/users";
+import { issueCode } from "../codes/issue";
+import { exchangeCode } from "../codes/verify";
 import type { AppEnv } from "../http/app-env";
-import { ApiError } from "../http/errors/api-error";
 import { dbOf, readSession, scopeOf } from "../http/context";
-import { jsonBody } from "../http/validate";
+import { route } from "../http/contract";
+import { ApiError } from "../http/errors/api-error";
+import { codeField, phoneField, purposeField } from "../http/schemas";
 import { verifyCaptcha } from "../limits/turnstile";
 import { parsePhone } from "../phone/phone";
-import { sendCodeBody, verifyCodeBody } from "../http/schemas";
-import { isPhoneRegistered } from "../auth/users";
+
+const sendCode = route({
+  operationId: "sendCode",
+  tag: "Codes",
+  summary: "Send a code by SMS",
+  description:
+    "Sends a one-time code for `purpose`. `register` and `change_phone` refuse a registered number; `change_phone` needs a session. " +
+    "`reset_password` to an unknown number answers the same but sends nothing. Limits: a resend interval and a daily cap per number, a cap per client address, a daily SMS budget.",
+  auth: "optional",
+  body: z.strictObject({
+    phone: phoneField,
+    purpose: purposeField,
+    captchaToken: z.string().min(1).max(4096).optional().meta({ description: "Turnstile token; required when the deployment sets TURNSTILE_SECRET_KEY" }),
+  }),
+  answers: [
+    {
+      status: 202,
+      description: "The code is on its way.",
+      schema: z.object({ phone: z.string(), purpose: purposeField, expiresIn: z.number().int(), resendIn: z.number().int() }),
+    },
+  ],
+  errors: ["invalid_phone", "country_not_allowed", "captcha_failed", "unauthorized", "phone_registered", "too_many_requests", "sms_budget_exhausted", "sms_send_failed", "sms_not_configured"],
+});
+
+const verifyCode = route({
+  operationId: "verifyCode",
+  tag: "Codes",
+  summary: "Verify a code",
+  description: "Spends the code and answers a short-lived `verificationToken` for the next step of its purpose (register, reset the password, change the phone).",
+  body: z.strictObject({ phone: phoneField, purpose: purposeField, code: codeField }),
+  answers: [{ status: 200, description: "The code was right.", schema: z.object({ verificationToken: z.string(), expiresIn: z.number().int() }) }],
+  errors: ["invalid_phone", "code_expired", "invalid_code", "too_many_attempts", "too_many_requests"],
+});
 
 export const codeRoutes = new Hono<AppEnv>()
-  .post("/codes", jsonBody(sendCodeBody), async (c) => {
+  .post("/codes", sendCode, async (c) => {
     const { phone: rawPhone, purpose, captchaToken } = c.req.valid("json");
     const scope = scopeOf(c);
     const phone = parsePhone(rawPhone);
@@ -30,7 +65,7 @@ export const codeRoutes = new Hono<AppEnv>()
     const { expiresIn, resendIn } = await issueCode(scope, phone, purpose, { deliver });
     return c.json({ phone: phone.e164, purpose, expiresIn, resendIn }, 202);
   })
-  .post("/codes/verify", jsonBody(verifyCodeBody), async (c) => {
+  .post("/codes/verify", verifyCode, async (c) => {
     const { phone: rawPhone, purpose, code } = c.req.valid("json");
     const phone = parsePhone(rawPhone);
     const { verificationToken, expiresIn } = await exchangeCode(scopeOf(c), phone, purpose, code);

@@ -1,13 +1,16 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
+import type { RouterRoute } from "hono/types";
+import * as z from "zod";
 import type { AppEnv } from "../http/app-env";
+import { route } from "../http/contract";
 import { ApiError } from "../http/errors/api-error";
-import { openApiDocument } from "../http/openapi/generator";
+import { buildOpenApiDocument, type OpenApiDocument } from "../http/openapi/generator";
 
 /**
  * Where the Worker's static assets (wrangler.toml [assets], directory ./public) serve Scalar's
- * standalone browser bundle; scripts/docs-assets.ts copies it there from node_modules. Served
+ * standalone browser bundle; scripts/docs-assets.mjs copies it there from node_modules. Served
  * by the Worker itself, so the page works offline and loads nothing from a CDN.
  */
 export const DOCS_SCRIPT_PATH = "/docs/assets/scalar-api-reference.js";
@@ -18,21 +21,50 @@ const docsEnabled = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-export const docsRoutes = new Hono<AppEnv>()
-  .get("/openapi.json", docsEnabled, (c) => c.json(openApiDocument()))
-  .get(
-    "/docs",
-    docsEnabled,
-    Scalar({
-      url: "/openapi.json",
-      cdn: DOCS_SCRIPT_PATH,
-      pageTitle: "edge-phone-auth API",
-      // Nothing from other hosts: no web fonts, no telemetry, no AI agent or MCP panels.
-      withDefaultFonts: false,
-      telemetry: false,
-      agent: { disabled: true },
-      mcp: { disabled: true },
-      showDeveloperTools: "never",
-      defaultOpenAllTags: true,
-    }),
-  );
+/** Any JSON body: the shape of this document itself. */
+const openApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }).meta({ description: "This OpenAPI 3.1 document" });
+
+const openapi = route({
+  operationId: "openapi",
+  tag: "Meta",
+  summary: "This OpenAPI document",
+  description: "404 not_found when the deployment sets DOCS_ENABLED=false.",
+  answers: [{ status: 200, description: "The OpenAPI 3.1 document.", schema: openApiDocumentSchema }],
+  errors: ["not_found"],
+});
+
+const reference = route({
+  operationId: "docs",
+  tag: "Meta",
+  summary: "API reference page",
+  description: "This document rendered as a web page. 404 not_found when the deployment sets DOCS_ENABLED=false.",
+  answers: [{ status: 200, description: "An HTML page.", mediaType: "text/html", schema: z.string() }],
+  errors: ["not_found"],
+});
+
+/**
+ * `appRoutes` is read at the first request, when the app is complete: the document describes every
+ * route the app serves, these two included. Built once per isolate.
+ */
+export function docsRoutes(appRoutes: () => readonly RouterRoute[]) {
+  let document: OpenApiDocument | undefined;
+  return new Hono<AppEnv>()
+    .get("/openapi.json", openapi, docsEnabled, (c) => c.json((document ??= buildOpenApiDocument(appRoutes()))))
+    .get(
+      "/docs",
+      reference,
+      docsEnabled,
+      Scalar({
+        url: "/openapi.json",
+        cdn: DOCS_SCRIPT_PATH,
+        pageTitle: "edge-phone-auth API",
+        // Nothing from other hosts: no web fonts, no telemetry, no AI agent or MCP panels.
+        withDefaultFonts: false,
+        telemetry: false,
+        agent: { disabled: true },
+        mcp: { disabled: true },
+        showDeveloperTools: "never",
+        defaultOpenAllTags: true,
+      }),
+    );
+}

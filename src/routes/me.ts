@@ -1,22 +1,63 @@
 import { Hono } from "hono";
-import { changePhone, updateProfile } from "../auth/accounts";
-import type { AppEnv } from "../http/app-env";
-import { dbOf, requireSession, scopeOf, sessionOf } from "../http/context";
-import { jsonBody } from "../http/validate";
-import { changePhoneBody, updateProfileBody } from "../http/schemas";
+import * as z from "zod";
+import { changePhone } from "../auth/phone-change";
+import { updateProfile } from "../auth/profile";
 import { toPublicUser } from "../auth/users";
+import type { AppEnv } from "../http/app-env";
+import { dbOf, scopeOf, sessionOf } from "../http/context";
+import { route } from "../http/contract";
+import { nicknameField, phoneProof, userResponse } from "../http/schemas";
 
-// Body validation runs before requireSession: the documented order is schema (400) → session (401).
+const avatarUrlField = z
+  .url({ protocol: /^https$/, error: "must be an https URL" })
+  .max(512)
+  .meta({ description: "https URL, at most 512 characters" });
+
+const getMe = route({
+  operationId: "getMe",
+  tag: "Account",
+  summary: "The signed-in user",
+  auth: "bearer",
+  answers: [{ status: 200, description: "The user.", schema: userResponse }],
+  errors: [],
+});
+
+// The contract validates the body before it asks for the session: schema (400) → session (401).
+const updateMe = route({
+  operationId: "updateMe",
+  tag: "Account",
+  summary: "Update the profile",
+  description: "Give `nickname`, `avatarUrl` or both; `avatarUrl: null` removes the avatar.",
+  auth: "bearer",
+  body: z
+    .strictObject({ nickname: nicknameField.optional(), avatarUrl: avatarUrlField.nullable().optional() })
+    .refine((body) => body.nickname !== undefined || body.avatarUrl !== undefined, "give nickname, avatarUrl or both")
+    .meta({ minProperties: 1 }),
+  answers: [{ status: 200, description: "The updated user.", schema: userResponse }],
+  errors: [],
+});
+
+const changeMyPhone = route({
+  operationId: "changePhone",
+  tag: "Account",
+  summary: "Change the phone number",
+  description: "With a `change_phone` code sent to the new number (`phone` + `code`) or the `verificationToken` of one. The old number is freed.",
+  auth: "bearer",
+  body: phoneProof({}),
+  answers: [{ status: 200, description: "The user with the new number.", schema: userResponse }],
+  errors: ["invalid_phone", "phone_registered", "code_expired", "invalid_code", "invalid_verification_token", "too_many_attempts", "too_many_requests"],
+});
+
 export const meRoutes = new Hono<AppEnv>()
-  .get("/me", requireSession, (c) => {
+  .get("/me", getMe, (c) => {
     const { user, phone } = sessionOf(c);
     return c.json({ user: toPublicUser(user, phone) }, 200);
   })
-  .patch("/me", jsonBody(updateProfileBody), requireSession, async (c) => {
+  .patch("/me", updateMe, async (c) => {
     const user = await updateProfile(dbOf(c), sessionOf(c), c.req.valid("json"));
     return c.json({ user }, 200);
   })
-  .post("/me/phone", jsonBody(changePhoneBody), requireSession, async (c) => {
+  .post("/me/phone", changeMyPhone, async (c) => {
     const user = await changePhone(scopeOf(c), dbOf(c), sessionOf(c), c.req.valid("json"));
     return c.json({ user }, 200);
   });

@@ -1,18 +1,39 @@
 import { Hono } from "hono";
+import * as z from "zod";
+import { completeRegistration, setRegistrationPassword } from "../auth/registration";
 import type { AppEnv } from "../http/app-env";
 import { dbOf, scopeOf } from "../http/context";
-import { jsonBody } from "../http/validate";
+import { route } from "../http/contract";
+import { nicknameField, passwordField, sessionResponse, verificationTokenField } from "../http/schemas";
 import { sessionAnswer } from "../http/session-answer";
-import { completeRegistration, setRegistrationPassword } from "../auth/registration";
-import { registerPasswordBody, registerProfileBody } from "../http/schemas";
+
+const setPassword = route({
+  operationId: "registerPassword",
+  tag: "Registration",
+  summary: "Set the password of a registration",
+  description: "Step 3 of 4, with the `verificationToken` of a `register` code. Repeatable until step 4; the last password wins. Answers the seconds left on the token.",
+  body: z.strictObject({ verificationToken: verificationTokenField, password: passwordField, passwordConfirm: passwordField }),
+  answers: [{ status: 200, description: "The password is kept for step 4.", schema: z.object({ expiresIn: z.number().int() }) }],
+  errors: ["invalid_verification_token", "password_mismatch", "weak_password"],
+});
+
+const complete = route({
+  operationId: "registerProfile",
+  tag: "Registration",
+  summary: "Complete a registration",
+  description: "Step 4 of 4: spends the `verificationToken`, creates the account and signs it in. 409 password_required without step 3.",
+  body: z.strictObject({ verificationToken: verificationTokenField, nickname: nicknameField }),
+  answers: [{ status: 201, description: "Registered and signed in.", schema: sessionResponse }],
+  errors: ["invalid_verification_token", "password_required", "phone_registered"],
+});
 
 export const registerRoutes = new Hono<AppEnv>()
-  .post("/register/password", jsonBody(registerPasswordBody), async (c) => {
+  .post("/register/password", setPassword, async (c) => {
     const { verificationToken, password, passwordConfirm } = c.req.valid("json");
     const expiresIn = await setRegistrationPassword(scopeOf(c), verificationToken, password, passwordConfirm);
     return c.json({ expiresIn }, 200);
   })
-  .post("/register/profile", jsonBody(registerProfileBody), async (c) => {
+  .post("/register/profile", complete, async (c) => {
     const { verificationToken, nickname } = c.req.valid("json");
     const { session, user } = await completeRegistration(scopeOf(c), dbOf(c), verificationToken, nickname);
     return c.json(sessionAnswer(session, user), 201);

@@ -42,3 +42,6 @@ export interface SmsSender {
   readonly name: string;
   send(message: SmsMessage, signal: AbortSignal): Promise<SmsReceipt>;
 }
+
+/** A provider's settings as found in the environment: a sender, or the names of what is missing. */
+export type ProviderSetup = { ok: true; sender: SmsSender } | { ok: false; problems: string[] };

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PURPOSES } from "../../src/codes/purpose";
-import { ERRORS } from "../../src/http/errors/api-error";
+import { ERROR_CATALOG } from "../../src/http/errors/catalog";
 import { call, captureSms, signIn, uniquePhone, type ErrorBody } from "../support/helpers";
 import { clientGuardOf, phoneGuardOf, storedKeys } from "../support/attacks";
 
@@ -219,8 +219,8 @@ async function expectRejected(response: Response, label: string) {
   expect(response.headers.get("Content-Type") ?? "", label).toContain("application/json");
   const body = (await response.json()) as ErrorBody;
   expect(typeof body.error?.code, label).toBe("string");
-  expect(Object.keys(ERRORS), label).toContain(body.error.code);
-  expect(ERRORS[body.error.code as keyof typeof ERRORS], label).toBe(response.status);
+  expect(Object.keys(ERROR_CATALOG), label).toContain(body.error.code);
+  expect(ERROR_CATALOG[body.error.code as keyof typeof ERROR_CATALOG].status, label).toBe(response.status);
   expect(typeof body.error.message, label).toBe("string");
   expect(body.error.message.length, label).toBeGreaterThan(0);
 }

@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  aliyunTimestamp,
-  beijingTimestamp,
-  canonicalQuery,
-  percentEncode,
-  ronglianAuthorization,
-  ronglianSig,
-  rpcSignature,
-  rpcStringToSign,
-  signAcs3,
-} from "../../src/sms/signing";
+import { aliyunTimestamp, canonicalQuery, percentEncode, rpcSignature, rpcStringToSign, signAcs3 } from "../../src/sms/aliyun/signing";
+import { beijingTimestamp, ronglianAuthorization, ronglianSig } from "../../src/sms/ronglian/signing";
 
 describe("percentEncode (RFC 3986 as Aliyun applies it)", () => {
   it("keeps only unreserved characters and encodes space as %20, * as %2A, keeps ~", () => {

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "./api-error";
-import { message, pickLocale } from "./catalog";
+import { pickLocale } from "../locale";
+import { message } from "./catalog";
 import type { AppEnv } from "../app-env";
 import { createLogger } from "../../platform/log";
 

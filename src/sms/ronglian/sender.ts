@@ -8,11 +8,10 @@
 import * as z from "zod";
 import type { Purpose } from "../../codes/purpose";
 import type { Phone } from "../../phone/phone";
-import type { ProviderSetup } from "../registry";
-import { beijingTimestamp, ronglianAuthorization, ronglianSig } from "../signing";
+import { beijingTimestamp, ronglianAuthorization, ronglianSig } from "./signing";
 import { requiredText, settingProblems, str, templateMap, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, systemClock, unreadableAnswer, type ProviderAnswer, type SenderClock } from "../transport";
-import { SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
+import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
 
 const PROVIDER = "ronglian";
 export const RONGLIAN_DEFAULT_BASE_URL = "https://app.cloopen.com:8883";

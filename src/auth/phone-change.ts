@@ -1,0 +1,38 @@
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { identities, users } from "../db/schema";
+import { ApiError } from "../http/errors/api-error";
+import { maskPhone, type Phone } from "../phone/phone";
+import type { RequestScope } from "../platform/scope";
+import { type PhoneProof, provePhone } from "./phone-proof";
+import type { SessionUser } from "./sessions";
+import { findUserById, isPhoneRegistered, isUniqueViolation, toPublicUser, type PublicUser } from "./users";
+
+/**
+ * Moves the signed-in user to a new phone proven by a code sent to it. The old number is freed in
+ * the same batch (a later SMS login with it creates a new user).
+ */
+export async function changePhone(scope: RequestScope, db: Db, session: SessionUser, proof: PhoneProof): Promise<PublicUser> {
+  const inUse = async (phone: Phone) => {
+    if (await isPhoneRegistered(db, phone.e164)) throw new ApiError("phone_registered");
+  };
+  const { phone, giveBack } = await provePhone(scope, proof, "change_phone", inUse);
+  const userId = session.user.id;
+  const now = Date.now();
+  try {
+    await db.batch([
+      db.delete(identities).where(and(eq(identities.userId, userId), eq(identities.provider, "phone"))),
+      db.insert(identities).values({ provider: "phone", identifier: phone.e164, userId, createdAt: now }),
+      db.update(users).set({ updatedAt: now }).where(eq(users.id, userId)),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ApiError("phone_registered");
+    await giveBack();
+    throw error;
+  }
+  scope.log.event("phone.changed", { from: session.phone ? maskPhone(session.phone) : null, to: maskPhone(phone) });
+  const updated = await findUserById(db, userId);
+  if (!updated) throw new ApiError("unauthorized");
+  return toPublicUser(updated.user, updated.phone);
+}
+

@@ -1,0 +1,31 @@
+import { readTokenFor, restoreToken, spendToken } from "../codes/tokens";
+import { verifyCode } from "../codes/verify";
+import { parsePhone, type Phone } from "../phone/phone";
+import type { RequestScope } from "../platform/scope";
+
+export type PhoneProof = { phone: string; code: string } | { verificationToken: string };
+
+/**
+ * Turns a code or a verificationToken for `purpose` into the verified phone. `check` runs first,
+ * before anything is spent, so a request refused for another reason (weak password, number in
+ * use) leaves the code or token usable. `giveBack` makes the code or token usable again if the
+ * work it was spent on fails for a reason that is not the user's.
+ */
+export async function provePhone(
+  scope: RequestScope,
+  proof: PhoneProof,
+  purpose: "reset_password" | "change_phone",
+  check: (phone: Phone) => Promise<void> | void,
+): Promise<{ phone: Phone; giveBack: () => Promise<void> }> {
+  if ("code" in proof) {
+    const phone = parsePhone(proof.phone);
+    await check(phone);
+    const spent = await verifyCode(scope, phone, purpose, proof.code);
+    return { phone, giveBack: spent.giveBack };
+  }
+  const token = await readTokenFor(scope, proof.verificationToken, purpose);
+  await check(token.phone);
+  await spendToken(scope, token);
+  return { phone: token.phone, giveBack: () => restoreToken(scope, token) };
+}
+

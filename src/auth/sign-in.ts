@@ -1,0 +1,82 @@
+import { eq } from "drizzle-orm";
+import { verifyCode } from "../codes/verify";
+import type { Db } from "../db/client";
+import { users } from "../db/schema";
+import { ApiError } from "../http/errors/api-error";
+import { clientLimited } from "../limits/refusals";
+import { clientGuard, phoneGuard } from "../limits/stubs";
+import { maskPhone, type Phone } from "../phone/phone";
+import type { RequestScope } from "../platform/scope";
+import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./passwords";
+import { createSession, newSession, type NewSession } from "./sessions";
+import { createUserStatements, findUserByPhone, isUniqueViolation, toPublicUser, type PublicUser } from "./users";
+
+export interface SignedIn {
+  session: NewSession;
+  user: PublicUser;
+}
+
+/**
+ * Log in or register with a login code: the code is spent first (exactly one of any number of
+ * parallel submissions gets past this), then the phone's user is found or created together with
+ * the session in one D1 batch.
+ */
+export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, code: string): Promise<SignedIn & { isNewUser: boolean }> {
+  const spent = await verifyCode(scope, phone, "login", code);
+  try {
+    return await findOrCreateUserSession(db, phone, scope.config.SESSION_TTL_SECONDS);
+  } catch (error) {
+    // D1 failed after the code was spent: not the user's fault, so the code is usable again.
+    await spent.giveBack();
+    throw error;
+  }
+}
+
+async function findOrCreateUserSession(db: Db, phone: Phone, ttl: number): Promise<SignedIn & { isNewUser: boolean }> {
+  const existing = await findUserByPhone(db, phone.e164);
+  if (existing) {
+    return { session: await createSession(db, existing.id, ttl), user: toPublicUser(existing, phone.e164), isNewUser: false };
+  }
+
+  const created = createUserStatements(db, { phone: phone.e164 });
+  const { session, insert } = await newSession(db, created.row.id, ttl);
+  try {
+    await db.batch([...created.statements, insert]);
+    return { session, user: toPublicUser(created.row, phone.e164), isNewUser: true };
+  } catch (error) {
+    // Registered in the meantime by another flow (password registration): sign in to that user.
+    if (!isUniqueViolation(error)) throw error;
+    const winner = await findUserByPhone(db, phone.e164);
+    if (!winner) throw error;
+    return { session: await createSession(db, winner.id, ttl), user: toPublicUser(winner, phone.e164), isNewUser: false };
+  }
+}
+
+/**
+ * Password login. An unknown phone, a user without a password and a wrong password all answer
+ * the same 401 after the same PBKDF2 work. The outcome is then recorded in the phone's Durable
+ * Object, which refuses (429) while the phone has too many recent failures — checked after the
+ * hash so a locked phone's answer says nothing about whether the password was right.
+ */
+export async function signInWithPassword(scope: RequestScope, db: Db, phone: Phone, password: string): Promise<SignedIn> {
+  // Password tries count against the client address like code checks do, so one address cannot
+  // spray passwords over many numbers (each try also costs a PBKDF2 run). Asked in parallel with
+  // the user lookup, and before the hash, so a limited address costs no hashing.
+  const [user, client] = await Promise.all([findUserByPhone(db, phone.e164), clientGuard(scope).hit("verify", scope.config.IP_VERIFICATIONS_PER_HOUR)]);
+  if (!client.ok) throw await clientLimited(scope, "password", phone, client.retryAfterMs);
+  const stored = user?.passwordHash ?? (await dummyPasswordHash());
+  const matches = (await verifyPassword(password, stored)) && user?.passwordHash != null;
+
+  const recorded = await phoneGuard(scope.env, phone).passwordLogin(phone.e164, matches);
+  if (!recorded.ok) throw new ApiError("too_many_attempts", { retryAfter: recorded.retryAfterMs / 1000 });
+  if (recorded.lockedNow) scope.log.event("password.locked", { phone: maskPhone(phone) });
+  if (!matches || !user) throw new ApiError("invalid_credentials");
+
+  if (needsRehash(stored)) {
+    // The cost setting changed since this hash was made: store it again at today's cost.
+    await db.update(users).set({ passwordHash: await hashPassword(password), updatedAt: Date.now() }).where(eq(users.id, user.id));
+  }
+  const session = await createSession(db, user.id, scope.config.SESSION_TTL_SECONDS);
+  return { session, user: toPublicUser(user, phone.e164) };
+}
+

@@ -1,0 +1,37 @@
+import { hmac, toBase64Url } from "../platform/crypto";
+import type { Purpose } from "./purpose";
+
+/**
+ * What KV holds for a (purpose, phone): the current code's id and keyed hash, never the code.
+ * KV and not a Durable Object because a code is written once and read once or twice, and KV reads
+ * are cheap everywhere; whether the code is still current, unused and unlocked is the phone's
+ * Durable Object's decision (KV is eventually consistent, so it never decides single use).
+ */
+export interface StoredCode {
+  id: string;
+  mac: string;
+}
+
+export const codeKey = (purpose: Purpose, phone: string) => `code:${purpose}:${phone}`;
+
+/** A KV value this Worker wrote; anything else (a hand edit, an old format) counts as no code. */
+export function readStoredCode(raw: string | null): StoredCode | undefined {
+  if (raw === null) return undefined;
+  try {
+    const value = JSON.parse(raw) as Partial<StoredCode> | null;
+    return typeof value?.id === "string" && typeof value.mac === "string" ? { id: value.id, mac: value.mac } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The HMAC binds the code to its phone, purpose and issue, so a leaked KV value is useless elsewhere. */
+export async function codeMac(secret: string, codeId: string, phone: string, purpose: Purpose, code: string): Promise<ArrayBuffer> {
+  return hmac(secret, `code|${codeId}|${phone}|${purpose}|${code}`);
+}
+
+/** The KV value for a code: its id and its keyed hash. */
+export async function storedCode(secret: string, codeId: string, phone: string, purpose: Purpose, code: string): Promise<string> {
+  const stored: StoredCode = { id: codeId, mac: toBase64Url(await codeMac(secret, codeId, phone, purpose, code)) };
+  return JSON.stringify(stored);
+}

@@ -1,0 +1,86 @@
+import { ApiError } from "../http/errors/api-error";
+import { clientLimited } from "../limits/refusals";
+import type { CheckResult } from "../limits/phone-guard";
+import { clientGuard, phoneGuard } from "../limits/stubs";
+import { maskPhone, type Phone } from "../phone/phone";
+import { fromBase64Url, timingSafeEqual } from "../platform/crypto";
+import type { RequestScope } from "../platform/scope";
+import type { Purpose } from "./purpose";
+import { codeKey, codeMac, readStoredCode } from "./storage";
+import { newTokenId, signVerificationToken } from "./verification-token";
+
+/**
+ * Checks a code: KV gives the current code's id and hash; the comparison runs here in constant
+ * time; the Durable Object then decides in one call whether the guess is allowed and the code
+ * unused, counts it and spends it. A guess when KV has no code answers code_expired and counts
+ * nothing. Resolves when the code was right and is now spent; throws the API error otherwise.
+ */
+async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: string, token?: { jti: string; expiresAt: number }): Promise<SpentCode> {
+  const { env, config } = scope;
+  const stored = readStoredCode(await env.CODES.get(codeKey(purpose, phone.e164)));
+  if (!stored) {
+    // Nothing to guess at, so nothing counts against the phone; the address is still counted,
+    // or probing numbers for live codes would be free.
+    const client = await clientGuard(scope).hit("verify", config.IP_VERIFICATIONS_PER_HOUR);
+    if (!client.ok) throw await clientLimited(scope, "verify", phone, client.retryAfterMs);
+    throw new ApiError("code_expired");
+  }
+
+  const expected = fromBase64Url(stored.mac);
+  const actual = await codeMac(config.AUTH_SECRET, stored.id, phone.e164, purpose, code);
+  const matches = expected !== undefined && timingSafeEqual(actual, expected);
+
+  const guard = phoneGuard(env, phone);
+  const [checked, client] = await Promise.all([
+    guard.checkCode(phone.e164, purpose, stored.id, matches, token),
+    clientGuard(scope).hit("verify", config.IP_VERIFICATIONS_PER_HOUR),
+  ]);
+
+  // The client limit is asked in parallel to keep verification at one round trip. A wrong guess
+  // made over it still counts against the phone (the safe side); a right one is given back, so
+  // the user's code is not lost to a limit that was not theirs.
+  if (!client.ok) {
+    if (checked.ok) await guard.reopenCode(phone.e164, purpose, stored.id, token?.jti);
+    throw await clientLimited(scope, "verify", phone, client.retryAfterMs);
+  }
+  if (!checked.ok) throw checkError(scope, phone, purpose, checked);
+  // The KV entry is left to expire with the code: the Durable Object already refuses a spent
+  // code, a delete would be one more KV write per sign-in, and giveBack needs the entry.
+  return { giveBack: () => guard.reopenCode(phone.e164, purpose, stored.id, token?.jti) };
+}
+
+function checkError(scope: RequestScope, phone: Phone, purpose: Purpose, checked: Exclude<CheckResult, { ok: true }>): ApiError {
+  switch (checked.reason) {
+    case "expired":
+      return new ApiError("code_expired");
+    case "invalid":
+      if (checked.lockedNow) scope.log.event("phone.locked", { phone: maskPhone(phone), purpose });
+      return new ApiError("invalid_code", { attemptsLeft: checked.attemptsLeft });
+    case "too_many_attempts":
+    case "locked":
+      return new ApiError("too_many_attempts", { retryAfter: checked.retryAfterMs / 1000 });
+  }
+}
+
+/** A spent code, and the way to make it usable again if the work it was spent on fails. */
+export interface SpentCode {
+  /** For failures that are not the user's (D1 unavailable): the user can submit the same code again. */
+  giveBack(): Promise<void>;
+}
+
+/** Spends a code in the request that uses it (SMS login, a reset or phone change with a code). */
+export async function verifyCode(scope: RequestScope, phone: Phone, purpose: Purpose, code: string): Promise<SpentCode> {
+  return spend(scope, phone, purpose, code);
+}
+
+/**
+ * Spends a code for a verificationToken that stands for it in a later request (POST
+ * /v1/codes/verify): the token's id is registered for single use in the same Durable Object call.
+ */
+export async function exchangeCode(scope: RequestScope, phone: Phone, purpose: Purpose, code: string): Promise<{ verificationToken: string; expiresIn: number }> {
+  const { config } = scope;
+  const token = { jti: newTokenId(), expiresAt: Date.now() + config.VERIFICATION_TOKEN_TTL_SECONDS * 1000 };
+  await spend(scope, phone, purpose, code, token);
+  const verificationToken = await signVerificationToken(config.AUTH_SECRET, { phone: phone.e164, purpose, ...token });
+  return { verificationToken, expiresIn: config.VERIFICATION_TOKEN_TTL_SECONDS };
+}
