@@ -60,14 +60,14 @@ export function wranglerVersion(): string {
 
 /**
  * The project's own pre-step for anything that starts the Worker: wrangler refuses a config
- * whose [assets] directory is missing (scripts/docs-assets.ts, run by npm's pre-scripts).
+ * whose [assets] directory is missing (scripts/docs-assets.mjs, run by npm's pre-scripts).
  */
 export async function prepareDocsAssets(): Promise<void> {
-  const docsAssets = path.join(ROOT, "scripts/docs-assets.ts");
+  const docsAssets = path.join(ROOT, "scripts/docs-assets.mjs");
   if (!existsSync(docsAssets)) return;
   const prep = spawn(process.execPath, [docsAssets], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   const code = await new Promise<number | null>((resolve) => prep.on("exit", resolve));
-  if (code !== 0) throw new BenchError(`scripts/docs-assets.ts failed (exit ${code})`);
+  if (code !== 0) throw new BenchError(`scripts/docs-assets.mjs failed (exit ${code})`);
 }
 
 /** Builds the Worker once, as it would be deployed, into `bundleDir`; its size and makeup. */

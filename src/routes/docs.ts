@@ -49,7 +49,10 @@ const reference = route({
 export function docsRoutes(appRoutes: () => readonly RouterRoute[]) {
   let document: OpenApiDocument | undefined;
   return new Hono<AppEnv>()
-    .get("/openapi.json", openapi, docsEnabled, (c) => c.json((document ??= buildOpenApiDocument(appRoutes()))))
+    .get("/openapi.json", openapi, docsEnabled, (c) => {
+      document ??= buildOpenApiDocument(appRoutes());
+      return c.json(document);
+    })
     .get(
       "/docs",
       reference,

@@ -12,7 +12,10 @@ const sms = captureSms();
 /** The {id, mac} KV holds for a reset code, once the background send has stored it. */
 async function storedCode(phone: string): Promise<{ id: string; mac: string }> {
   let raw: string | null = null;
-  await waitForBackground(async () => (raw = await env.CODES.get(`code:reset_password:${phone}`)) !== null);
+  await waitForBackground(async () => {
+    raw = await env.CODES.get(`code:reset_password:${phone}`);
+    return raw !== null;
+  });
   return JSON.parse(raw!) as { id: string; mac: string };
 }
 

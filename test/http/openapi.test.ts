@@ -52,7 +52,8 @@ async function expectConforms(doc: OpenApiDocument, method: string, path: string
   // components.schemas as $defs of a standalone schema, references rewritten to match.
   const retarget = (value: unknown): unknown =>
     JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', '"#/$defs/'));
-  const id = `https://edge-phone-auth.test/answer/${(schemaCount += 1)}`;
+  schemaCount += 1;
+  const id = `https://edge-phone-auth.test/answer/${schemaCount}`;
   registerSchema({ $schema: DIALECT, ...(retarget(schema) as object), $defs: retarget((doc.components as { schemas: object }).schemas) as Record<string, never> }, id);
   const body: unknown = await response.json();
   const output = await validate(id, body as never, "BASIC");

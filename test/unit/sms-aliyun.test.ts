@@ -114,6 +114,7 @@ describe("Aliyun settings", () => {
       [{ ALIYUN_ENDPOINT: "ftp://dysmsapi.aliyuncs.com" }, "ALIYUN_ENDPOINT: must be an http(s) URL"],
       [{ ALIYUN_ENDPOINT: "https://proxy.example.com/aliyun" }, "ALIYUN_ENDPOINT: must be an origin such as https://host[:port], without a path"],
       [{ ALIYUN_ENDPOINT: `https://id:${SECRET}@proxy.example.com` }, "ALIYUN_ENDPOINT: must not carry a query, fragment or credentials"],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text ${code} is the bad setting under test
       [{ ALIYUN_TEMPLATE_PARAM_NAME: "${code}" }, "ALIYUN_TEMPLATE_PARAM_NAME: must be a template variable name such as code"],
       [{ ALIYUN_ACCESS_KEY_ID: { nested: true } }, "ALIYUN_ACCESS_KEY_ID: must be a string"],
     ];

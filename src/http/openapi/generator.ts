@@ -152,7 +152,8 @@ export function buildOpenApiDocument(routes: readonly RouterRoute[]): OpenApiDoc
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const documented of documentedRoutes(routes)) {
     const { path, parameters } = openApiPath(documented.path);
-    const item = (paths[path] ??= {});
+    const item = paths[path] ?? {};
+    paths[path] = item;
     if (item[documented.method]) throw new Error(`openapi: ${documented.method.toUpperCase()} ${documented.path} has two contracts`);
     item[documented.method] = operationOf(documented, parameters, components);
   }

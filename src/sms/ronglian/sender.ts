@@ -124,7 +124,7 @@ function interpret(answer: ProviderAnswer): SmsReceipt {
   const code = field(answer.json, "statusCode");
   const ok2xx = answer.status >= 200 && answer.status < 300;
   if (ok2xx && code === SUCCESS) {
-    const templateSms = typeof answer.json === "object" && answer.json !== null ? (answer.json as Record<string, unknown>)["templateSMS"] : undefined;
+    const templateSms = typeof answer.json === "object" && answer.json !== null ? (answer.json as Record<string, unknown>).templateSMS : undefined;
     return { provider: PROVIDER, requestId: field(templateSms, "smsMessageSid") };
   }
   if (code === undefined || code === SUCCESS) throw unreadableAnswer(PROVIDER, answer.status);

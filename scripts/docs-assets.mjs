@@ -1,13 +1,16 @@
 /**
  * Copies Scalar's standalone browser bundle (the API reference page's only script) from
  * node_modules into the Worker's static assets, ./public/docs/assets/, where GET /docs loads it
- * (src/routes/docs.ts). Run by `npm run dev`, `npm test` and `npm run deploy` first (npm pre-scripts)
- * and by vitest.config.ts, since wrangler refuses a config whose assets directory is missing.
+ * (src/routes/docs.ts). wrangler's own `[build]` step runs it (wrangler.toml), so a plain
+ * `npx wrangler dev` or `npx wrangler deploy` works on a fresh clone; `npm test` runs it first
+ * too, since the test runner reads wrangler.toml without building and wrangler refuses a config
+ * whose assets directory is missing.
  *
  * Generated, not committed: the bundle is 4.3 MB (1.3 MB gzip) and its version is pinned by
  * @scalar/api-reference in package.json; ./public/docs/assets/ is git-ignored.
  *
- * Plain Node (24 strips the types itself): `node scripts/docs-assets.ts`.
+ * Plain JavaScript, not TypeScript: wrangler's build step runs it with whatever `node` is on the
+ * PATH, which may be a Node 20 that cannot strip types.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -20,7 +23,7 @@ export const DOCS_SCRIPT_SOURCE = join(root, "node_modules/@scalar/api-reference
 export const DOCS_SCRIPT_TARGET = join(root, "public/docs/assets/scalar-api-reference.js");
 
 /** Copies the bundle unless the copy is already the same size and newer. Returns the target path. */
-export function copyDocsAssets(): string {
+export function copyDocsAssets() {
   if (!existsSync(DOCS_SCRIPT_SOURCE)) {
     throw new Error(`${DOCS_SCRIPT_SOURCE} is missing: run \`npm install\` (it comes with the devDependency @scalar/api-reference)`);
   }
@@ -36,6 +39,6 @@ export function copyDocsAssets(): string {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const target = copyDocsAssets();
-  const { version } = JSON.parse(readFileSync(join(root, "node_modules/@scalar/api-reference/package.json"), "utf8")) as { version: string };
+  const { version } = JSON.parse(readFileSync(join(root, "node_modules/@scalar/api-reference/package.json"), "utf8"));
   console.log(`docs assets: @scalar/api-reference ${version} → ${target.slice(root.length + 1)}`);
 }
