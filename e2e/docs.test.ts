@@ -6,14 +6,14 @@
  * Needs Debian's chromium at /usr/bin/chromium (or CHROMIUM_PATH); .ci/run installs it.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext } from "playwright-core";
+import { type BrowserContext, chromium } from "playwright-core";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -70,7 +70,21 @@ before(async () => {
   // The Node running this test (24, from the `node` devDependency), whatever `node` is on PATH.
   wrangler = spawn(
     process.execPath,
-    [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", scratchDir("docs-wrangler-"), "--show-interactive-dev-session=false", "--var", "ENVIRONMENT:development"],
+    [
+      join(ROOT, "node_modules/wrangler/bin/wrangler.js"),
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      scratchDir("docs-wrangler-"),
+      "--show-interactive-dev-session=false",
+      "--var",
+      "ENVIRONMENT:development",
+    ],
     { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
   );
   wrangler.stdout!.on("data", (chunk: Buffer) => (wranglerLog += chunk.toString()));
@@ -123,14 +137,25 @@ test("GET /docs renders every endpoint, served by the Worker alone", { timeout: 
     context = await chromium.launchPersistentContext(scratchDir("docs-chromium-"), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
       timeout: PAGE_TIMEOUT_MS,
     });
     context.on("request", (request) => requested.push(request.url()));
     context.on("response", (response) => answered.set(response.url(), response.status()));
     // Nothing leaves the machine even if the page tried: the test stays offline and fast, and
     // the attempt is still recorded above and fails the check below.
-    await context.route((url) => !isLocal(url.href), (route) => route.abort());
+    await context.route(
+      (url) => !isLocal(url.href),
+      (route) => route.abort(),
+    );
 
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${base}/docs`, { waitUntil: "load", timeout: PAGE_TIMEOUT_MS });

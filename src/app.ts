@@ -44,7 +44,12 @@ export const app = new Hono<AppEnv>()
     const origins = c.get("config").CORS_ORIGINS;
     // No CORS_ORIGINS: no Access-Control headers at all, so browsers keep other origins out.
     if (origins.length === 0) return next();
-    return cors({ origin: origins, allowHeaders: ["Content-Type", "Authorization", "Accept-Language"], exposeHeaders: ["Retry-After", "X-Request-Id"], maxAge: 600 })(c, next);
+    return cors({
+      origin: origins,
+      allowHeaders: ["Content-Type", "Authorization", "Accept-Language"],
+      exposeHeaders: ["Retry-After", "X-Request-Id"],
+      maxAge: 600,
+    })(c, next);
   })
   .use(
     bodyLimit({
@@ -55,7 +60,10 @@ export const app = new Hono<AppEnv>()
     }),
   )
   .route("/", healthRoutes)
-  .route("/", docsRoutes((): readonly RouterRoute[] => app.routes))
+  .route(
+    "/",
+    docsRoutes((): readonly RouterRoute[] => app.routes),
+  )
   .route("/v1", v1)
   .notFound(() => {
     throw new ApiError("not_found");

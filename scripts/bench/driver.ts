@@ -72,14 +72,29 @@ function headersFor(client: Client): Record<string, string> {
 export async function warmupSignIn(server: Server, client: Client): Promise<void> {
   const { base, codes, process: wrangler } = server;
   const codePromise = new Promise<string>((resolve) => codes.on(client.phone, resolve));
-  const sent = await fetch(`${base}/v1/codes`, { method: "POST", headers: headersFor(client), body: JSON.stringify({ phone: client.phone, purpose: "login" }), signal: AbortSignal.timeout(30000) });
+  const sent = await fetch(`${base}/v1/codes`, {
+    method: "POST",
+    headers: headersFor(client),
+    body: JSON.stringify({ phone: client.phone, purpose: "login" }),
+    signal: AbortSignal.timeout(30000),
+  });
   const sentBody = await sent.text();
-  if (sent.status !== 202) throw new BenchError(`warm-up: POST /v1/codes answered ${sent.status} ${sentBody.slice(0, 300)}\n${indent(wrangler.tail.join("\n"))}`);
+  if (sent.status !== 202)
+    throw new BenchError(`warm-up: POST /v1/codes answered ${sent.status} ${sentBody.slice(0, 300)}\n${indent(wrangler.tail.join("\n"))}`);
   const code = await Promise.race([codePromise, sleep(10000).then(() => undefined)]);
-  if (!code) throw new BenchError(`warm-up: no {"event":"sms.console"} line for ${client.phone} on the server's stdout within 10 s:\n${indent(wrangler.tail.join("\n"))}`);
-  const login = await fetch(`${base}/v1/auth/sms-login`, { method: "POST", headers: headersFor(client), body: JSON.stringify({ phone: client.phone, code }), signal: AbortSignal.timeout(30000) });
+  if (!code)
+    throw new BenchError(
+      `warm-up: no {"event":"sms.console"} line for ${client.phone} on the server's stdout within 10 s:\n${indent(wrangler.tail.join("\n"))}`,
+    );
+  const login = await fetch(`${base}/v1/auth/sms-login`, {
+    method: "POST",
+    headers: headersFor(client),
+    body: JSON.stringify({ phone: client.phone, code }),
+    signal: AbortSignal.timeout(30000),
+  });
   const loginBody = await login.text();
-  if (login.status !== 200) throw new BenchError(`warm-up: POST /v1/auth/sms-login answered ${login.status} ${loginBody.slice(0, 300)}\n${indent(wrangler.tail.join("\n"))}`);
+  if (login.status !== 200)
+    throw new BenchError(`warm-up: POST /v1/auth/sms-login answered ${login.status} ${loginBody.slice(0, 300)}\n${indent(wrangler.tail.join("\n"))}`);
 }
 
 /**
@@ -135,7 +150,12 @@ export async function load(server: Server, opts: Options, nextClient: () => Clie
             context.kind = "login";
             context.signIn = s;
             s.loginPickedAt = performance.now();
-            return { ...req, path: "/v1/auth/sms-login", headers: { ...req.headers, ...headersFor(s.client) }, body: JSON.stringify({ phone: s.client.phone, code: s.code }) };
+            return {
+              ...req,
+              path: "/v1/auth/sms-login",
+              headers: { ...req.headers, ...headersFor(s.client) },
+              body: JSON.stringify({ phone: s.client.phone, code: s.code }),
+            };
           }
           const client = nextClient();
           const signIn: SignIn = { client, code: undefined, codeAt: NaN, sendDone: false, queued: false, sendStart: NaN, sendMs: NaN, loginPickedAt: NaN };
@@ -147,7 +167,12 @@ export async function load(server: Server, opts: Options, nextClient: () => Clie
           });
           context.kind = "send";
           context.signIn = signIn;
-          return { ...req, path: "/v1/codes", headers: { ...req.headers, ...headersFor(client) }, body: JSON.stringify({ phone: client.phone, purpose: "login" }) };
+          return {
+            ...req,
+            path: "/v1/codes",
+            headers: { ...req.headers, ...headersFor(client) },
+            body: JSON.stringify({ phone: client.phone, purpose: "login" }),
+          };
         },
         onResponse(status, body, ctx: Context) {
           const context = ctx as StepContext;
@@ -209,21 +234,43 @@ export async function load(server: Server, opts: Options, nextClient: () => Clie
 
   let waitingForCode = 0;
   for (const s of inFlight.values()) if (!s.queued) waitingForCode++;
-  return { elapsedMs, loadAverageBefore, cpu, sends, logins, signIns, codeDelay, completions, startedAt, connErrors, newUsers, unfinished: inFlight.size, unfinishedWaitingForCode: waitingForCode, autocannon: result };
+  return {
+    elapsedMs,
+    loadAverageBefore,
+    cpu,
+    sends,
+    logins,
+    signIns,
+    codeDelay,
+    completions,
+    startedAt,
+    connErrors,
+    newUsers,
+    unfinished: inFlight.size,
+    unfinishedWaitingForCode: waitingForCode,
+    autocannon: result,
+  };
 }
 
 /** GET /healthz under the same connections: the request path with no binding call at all. */
 export async function healthzBaseline(server: Server, opts: Options): Promise<Baseline> {
   const wrangler = server.process;
   log(`bench: baseline, GET /healthz with ${opts.connections} connections for ${opts.baseline} s`);
-  const instance = autocannon({ url: `${server.base}/healthz`, connections: opts.connections, duration: opts.baseline, pipelining: 1, timeout: opts.requestTimeout });
+  const instance = autocannon({
+    url: `${server.base}/healthz`,
+    connections: opts.connections,
+    duration: opts.baseline,
+    pipelining: 1,
+    timeout: opts.requestTimeout,
+  });
   let cpuBefore: CpuSnapshot | undefined;
   instance.on("start", () => {
     cpuBefore = cpuSnapshot(wrangler.child.pid, server.port);
   });
   const result = await instance;
   const cpu = cpuBefore ? cpuReport(cpuBefore, cpuSnapshot(wrangler.child.pid, server.port)) : [];
-  if (wrangler.exited) throw new BenchError(`wrangler dev exited during the baseline (${wrangler.code ?? wrangler.signal}):\n${indent(wrangler.tail.join("\n"))}`);
+  if (wrangler.exited)
+    throw new BenchError(`wrangler dev exited during the baseline (${wrangler.code ?? wrangler.signal}):\n${indent(wrangler.tail.join("\n"))}`);
   const l = result.latency;
   return {
     requests: result.requests.total,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeFileSync } from "node:fs";
 /**
  * `npm run bench`: load test of the SMS sign-in flow against a local `wrangler dev`.
  *
@@ -31,12 +32,11 @@
  *   cpu.ts        CPU accounting from /proc;  report.ts  results and printing;  bundle.ts  its size
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { BenchError, log } from "./common.ts";
 import { healthzBaseline, load, warmupSignIn } from "./driver.ts";
-import { HELP, UsageError, options } from "./options.ts";
+import { HELP, options, UsageError } from "./options.ts";
 import { type Client, clientIp, phoneSource } from "./phones.ts";
 import { stopAll } from "./processes.ts";
 import { buildReport, printReport } from "./report.ts";
@@ -76,7 +76,13 @@ async function main(): Promise<void> {
   await prepareDocsAssets();
   const bundle = await buildWorker(bundleDir, path.join(tempDir, "bundle-meta.json"));
   await applyMigrations(persistDir);
-  const server = await startServer({ entry: path.join(bundleDir, bundle.main), persistDir, port: opts.port, logFile: serverLog, startTimeout: opts.startTimeout });
+  const server = await startServer({
+    entry: path.join(bundleDir, bundle.main),
+    persistDir,
+    port: opts.port,
+    logFile: serverLog,
+    startTimeout: opts.startTimeout,
+  });
 
   const nextPhone = phoneSource(opts.ranges);
   let signInIndex = 0;

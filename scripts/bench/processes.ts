@@ -8,7 +8,7 @@ import { createWriteStream } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { BenchError, ROOT, indent, lastLines, stripAnsi } from "./common.ts";
+import { BenchError, indent, lastLines, ROOT, stripAnsi } from "./common.ts";
 
 export const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 

@@ -58,8 +58,23 @@ export function buildReport(opts: Options, r: LoadResult, bundle: Bundle, server
   const loginTotal = r.logins.ok.length + [...r.logins.failures.values()].reduce((a, b) => a + b, 0);
   return {
     date: new Date().toISOString(),
-    machine: { loadAverageBefore: r.loadAverageBefore, cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model, memGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.type()} ${os.release()}`, wrangler: wranglerVersion() },
-    options: { duration: opts.duration, connections: opts.connections, warmup: opts.warmup, ranges: opts.ranges, clientIps: opts.clientIps, vars: LOAD_TEST_VARS },
+    machine: {
+      loadAverageBefore: r.loadAverageBefore,
+      cpus: os.availableParallelism(),
+      cpuModel: os.cpus()[0]?.model,
+      memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+      platform: `${os.type()} ${os.release()}`,
+      wrangler: wranglerVersion(),
+    },
+    options: {
+      duration: opts.duration,
+      connections: opts.connections,
+      warmup: opts.warmup,
+      ranges: opts.ranges,
+      clientIps: opts.clientIps,
+      vars: LOAD_TEST_VARS,
+    },
     elapsedSeconds: +seconds.toFixed(2),
     signIns: r.signIns.length,
     signInsPerSecond: +(r.signIns.length / seconds).toFixed(1),
@@ -97,7 +112,9 @@ export function printReport(rep: Report): void {
   out.push(`SMS sign-in benchmark — ${rep.date}`);
   out.push(`machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB} GiB, ${m.platform}, node ${m.node}, wrangler ${m.wrangler}`);
   out.push(`load average before the run (1/5/15 min): ${m.loadAverageBefore.join(" ")}`);
-  out.push(`load: ${rep.options.connections} connections, ${rep.elapsedSeconds} s, phones over ${rep.options.ranges} number ranges, ${rep.options.clientIps} client address(es), warm-up ${rep.options.warmup} sign-in(s)`);
+  out.push(
+    `load: ${rep.options.connections} connections, ${rep.elapsedSeconds} s, phones over ${rep.options.ranges} number ranges, ${rep.options.clientIps} client address(es), warm-up ${rep.options.warmup} sign-in(s)`,
+  );
   out.push("");
   out.push(`sign-ins:          ${rep.signIns} (${rep.newUsers} new users)`);
   out.push(`sign-ins/second:   ${rep.signInsPerSecond}   per second: ${rep.signInsPerSecondSeries.join(" ")}`);
@@ -121,7 +138,9 @@ export function printReport(rep: Report): void {
   if (f["timeouts / connection errors"]) failures.push(`  timeouts / connection errors: ${f["timeouts / connection errors"]}`);
   out.push(failures.length ? "failures" : "failures: none");
   out.push(...failures);
-  out.push(`unfinished when the load stopped: ${rep.unfinishedAtStop.signIns} sign-in(s) (${rep.unfinishedAtStop.waitingForCode} still waiting for their code); not failures`);
+  out.push(
+    `unfinished when the load stopped: ${rep.unfinishedAtStop.signIns} sign-in(s) (${rep.unfinishedAtStop.waitingForCode} still waiting for their code); not failures`,
+  );
   out.push(`server error lines: ${rep.serverErrorLines}`);
   for (const s of rep.serverErrorSamples) out.push(`  ${s}`);
   if (rep.cpu.length) {
@@ -133,8 +152,13 @@ export function printReport(rep: Report): void {
   const bl = rep.baseline;
   if (bl) {
     out.push("");
-    out.push(`baseline, GET /healthz (no binding calls), ${rep.options.connections} connections: ${bl.requestsPerSecond} requests/s, latency p50 ${ms(bl.latencyMs.p50)} / p90 ${ms(bl.latencyMs.p90)} / p99 ${ms(bl.latencyMs.p99)} ms`);
-    const extra = [bl.workerdCpuMsPerRequest !== undefined ? `workerd CPU (both processes) per request: ${bl.workerdCpuMsPerRequest} ms` : "", bl.non2xx || bl.errors ? `non-2xx ${bl.non2xx}, errors ${bl.errors}` : ""].filter(Boolean);
+    out.push(
+      `baseline, GET /healthz (no binding calls), ${rep.options.connections} connections: ${bl.requestsPerSecond} requests/s, latency p50 ${ms(bl.latencyMs.p50)} / p90 ${ms(bl.latencyMs.p90)} / p99 ${ms(bl.latencyMs.p99)} ms`,
+    );
+    const extra = [
+      bl.workerdCpuMsPerRequest !== undefined ? `workerd CPU (both processes) per request: ${bl.workerdCpuMsPerRequest} ms` : "",
+      bl.non2xx || bl.errors ? `non-2xx ${bl.non2xx}, errors ${bl.errors}` : "",
+    ].filter(Boolean);
     if (extra.length) out.push(`  ${extra.join("; ")}`);
   }
   const b = rep.bundle;

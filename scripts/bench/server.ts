@@ -9,8 +9,8 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { type Bundle, bundleInputs, bundleSize } from "./bundle.ts";
 import { CodeLog } from "./codes.ts";
-import { BenchError, HOST, ROOT, indent, log, sleep } from "./common.ts";
-import { type Child, WRANGLER, runWrangler, startWrangler, stop } from "./processes.ts";
+import { BenchError, HOST, indent, log, ROOT, sleep } from "./common.ts";
+import { type Child, runWrangler, startWrangler, stop, WRANGLER } from "./processes.ts";
 
 /**
  * The only settings changed from wrangler.toml's defaults (src/config.ts gives names and ranges).
@@ -88,15 +88,47 @@ export async function applyMigrations(persistDir: string): Promise<void> {
  * cannot reload the server under load, and the code measured is the code whose size is shown)
  * and waits until it answers GET /healthz.
  */
-export async function startServer({ entry, persistDir, port: wanted, logFile, startTimeout }: { entry: string; persistDir: string; port: number; logFile: string; startTimeout: number }): Promise<Server> {
+export async function startServer({
+  entry,
+  persistDir,
+  port: wanted,
+  logFile,
+  startTimeout,
+}: {
+  entry: string;
+  persistDir: string;
+  port: number;
+  logFile: string;
+  startTimeout: number;
+}): Promise<Server> {
   const port = wanted || (await freePort());
   const inspectorPort = await freePort();
   const base = `http://${HOST}:${port}`;
   const codes = new CodeLog();
   const errors: Server["errors"] = { count: 0, samples: [] };
   const varArgs = Object.entries(LOAD_TEST_VARS).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const devArgs = ["dev", "-c", "wrangler.toml", "--no-bundle", entry, "--ip", HOST, "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--show-interactive-dev-session=false", ...varArgs];
-  log(`bench: starting wrangler dev on ${base} (${Object.entries(LOAD_TEST_VARS).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")})`);
+  const devArgs = [
+    "dev",
+    "-c",
+    "wrangler.toml",
+    "--no-bundle",
+    entry,
+    "--ip",
+    HOST,
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persistDir,
+    "--show-interactive-dev-session=false",
+    ...varArgs,
+  ];
+  log(
+    `bench: starting wrangler dev on ${base} (${Object.entries(LOAD_TEST_VARS)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(", ")})`,
+  );
   const child = startWrangler(devArgs, {
     name: "wrangler dev",
     logFile,

@@ -24,4 +24,3 @@ export async function resetPassword(scope: RequestScope, db: Db, proof: PhonePro
   }
   scope.log.event("password.reset", { phone: maskPhone(phone) });
 }
-

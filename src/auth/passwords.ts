@@ -1,7 +1,7 @@
-import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url, utf8 } from "../platform/crypto";
 import { ApiError } from "../http/errors/api-error";
 import type { Locale } from "../http/locale";
 import type { Phone } from "../phone/phone";
+import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url, utf8 } from "../platform/crypto";
 
 /**
  * Password hashing with WebCrypto PBKDF2-HMAC-SHA256 and a per-user random salt, stored as a

@@ -6,7 +6,7 @@ import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import { type PhoneProof, provePhone } from "./phone-proof";
 import type { SessionUser } from "./sessions";
-import { findUserById, isPhoneRegistered, isUniqueViolation, toPublicUser, type PublicUser } from "./users";
+import { findUserById, isPhoneRegistered, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
 
 /**
  * Moves the signed-in user to a new phone proven by a code sent to it. The old number is freed in
@@ -35,4 +35,3 @@ export async function changePhone(scope: RequestScope, db: Db, session: SessionU
   if (!updated) throw new ApiError("unauthorized");
   return toPublicUser(updated.user, updated.phone);
 }
-

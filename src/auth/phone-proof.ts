@@ -1,6 +1,6 @@
 import { readTokenFor, restoreToken, spendToken } from "../codes/tokens";
 import { verifyCode } from "../codes/verify";
-import { parsePhone, type Phone } from "../phone/phone";
+import { type Phone, parsePhone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 
 export type PhoneProof = { phone: string; code: string } | { verificationToken: string };
@@ -28,4 +28,3 @@ export async function provePhone(
   await spendToken(scope, token);
   return { phone: token.phone, giveBack: () => restoreToken(scope, token) };
 }
-

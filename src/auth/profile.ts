@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import { users } from "../db/schema";
 import { ApiError } from "../http/errors/api-error";
 import type { SessionUser } from "./sessions";
-import { toPublicUser, type PublicUser } from "./users";
+import { type PublicUser, toPublicUser } from "./users";
 
 export async function updateProfile(db: Db, session: SessionUser, changes: { nickname?: string; avatarUrl?: string | null }): Promise<PublicUser> {
   const [row] = await db

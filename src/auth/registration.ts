@@ -1,11 +1,11 @@
-import { phoneGuard } from "../limits/stubs";
-import type { RequestScope } from "../platform/scope";
 import { readTokenFor, restoreToken } from "../codes/tokens";
 import type { Db } from "../db/client";
 import { ApiError } from "../http/errors/api-error";
+import { phoneGuard } from "../limits/stubs";
+import type { RequestScope } from "../platform/scope";
 import { assertStrongPassword, hashPassword } from "./passwords";
-import { newSession, type NewSession } from "./sessions";
-import { createUserStatements, isUniqueViolation, toPublicUser, type PublicUser } from "./users";
+import { type NewSession, newSession } from "./sessions";
+import { createUserStatements, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
 
 /**
  * Password registration in four steps: (1) POST /v1/codes purpose register, (2) verify it for a

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import { randomBytes, sha256Hex, toBase64Url } from "../platform/crypto";
 import type { Db } from "../db/client";
-import { identities, sessions, users, type UserRow } from "../db/schema";
+import { identities, sessions, type UserRow, users } from "../db/schema";
+import { randomBytes, sha256Hex, toBase64Url } from "../platform/crypto";
 import { phoneIdentityOfUser } from "./users";
 
 /**

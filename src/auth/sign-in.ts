@@ -8,8 +8,8 @@ import { clientGuard, phoneGuard } from "../limits/stubs";
 import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./passwords";
-import { createSession, newSession, type NewSession } from "./sessions";
-import { createUserStatements, findUserByPhone, isUniqueViolation, toPublicUser, type PublicUser } from "./users";
+import { createSession, type NewSession, newSession } from "./sessions";
+import { createUserStatements, findUserByPhone, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
 
 export interface SignedIn {
   session: NewSession;
@@ -74,9 +74,11 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
 
   if (needsRehash(stored)) {
     // The cost setting changed since this hash was made: store it again at today's cost.
-    await db.update(users).set({ passwordHash: await hashPassword(password), updatedAt: Date.now() }).where(eq(users.id, user.id));
+    await db
+      .update(users)
+      .set({ passwordHash: await hashPassword(password), updatedAt: Date.now() })
+      .where(eq(users.id, user.id));
   }
   const session = await createSession(db, user.id, scope.config.SESSION_TTL_SECONDS);
   return { session, user: toPublicUser(user, phone.e164) };
 }
-

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { identities, users, type UserRow } from "../db/schema";
+import { identities, type UserRow, users } from "../db/schema";
 
 /** The user as the API shows it: never the password hash. */
 export interface PublicUser {
@@ -35,21 +35,12 @@ export interface UserWithPhone {
 }
 
 export async function findUserByPhone(db: Db, phone: string): Promise<UserRow | undefined> {
-  const rows = await db
-    .select({ user: users })
-    .from(identities)
-    .innerJoin(users, eq(users.id, identities.userId))
-    .where(phoneIdentityIs(phone))
-    .limit(1);
+  const rows = await db.select({ user: users }).from(identities).innerJoin(users, eq(users.id, identities.userId)).where(phoneIdentityIs(phone)).limit(1);
   return rows[0]?.user;
 }
 
 export async function isPhoneRegistered(db: Db, phone: string): Promise<boolean> {
-  const rows = await db
-    .select({ userId: identities.userId })
-    .from(identities)
-    .where(phoneIdentityIs(phone))
-    .limit(1);
+  const rows = await db.select({ userId: identities.userId }).from(identities).where(phoneIdentityIs(phone)).limit(1);
   return rows.length > 0;
 }
 
@@ -79,7 +70,10 @@ export function createUserStatements(db: Db, input: NewUser, now = Date.now()) {
   const row: UserRow = { id, nickname: input.nickname ?? null, avatarUrl: null, passwordHash: input.passwordHash ?? null, createdAt: now, updatedAt: now };
   return {
     row,
-    statements: [db.insert(users).values(row), db.insert(identities).values({ provider: "phone", identifier: input.phone, userId: id, createdAt: now })] as const,
+    statements: [
+      db.insert(users).values(row),
+      db.insert(identities).values({ provider: "phone", identifier: input.phone, userId: id, createdAt: now }),
+    ] as const,
   };
 }
 

@@ -109,4 +109,3 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   else await sendAndStore();
   return { expiresIn: config.CODE_TTL_SECONDS, resendIn: config.RESEND_INTERVAL_SECONDS };
 }
-

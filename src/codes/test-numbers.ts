@@ -1,4 +1,4 @@
-import { parsePhone, type Phone } from "../phone/phone";
+import { type Phone, parsePhone } from "../phone/phone";
 import type { Config } from "../platform/config";
 import type { Logger } from "../platform/log";
 import type { RequestScope } from "../platform/scope";

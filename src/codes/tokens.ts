@@ -1,6 +1,6 @@
 import { ApiError } from "../http/errors/api-error";
-import { parsePhone, type Phone } from "../phone/phone";
 import { phoneGuard } from "../limits/stubs";
+import { type Phone, parsePhone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import type { Purpose } from "./purpose";
 import { readVerificationToken, type VerificationClaims } from "./verification-token";

@@ -1,6 +1,6 @@
 import { ApiError } from "../http/errors/api-error";
-import { clientLimited } from "../limits/refusals";
 import type { CheckResult } from "../limits/phone-guard";
+import { clientLimited } from "../limits/refusals";
 import { clientGuard, phoneGuard } from "../limits/stubs";
 import { maskPhone, type Phone } from "../phone/phone";
 import { fromBase64Url, timingSafeEqual } from "../platform/crypto";
@@ -77,7 +77,12 @@ export async function verifyCode(scope: RequestScope, phone: Phone, purpose: Pur
  * Spends a code for a verificationToken that stands for it in a later request (POST
  * /v1/codes/verify): the token's id is registered for single use in the same Durable Object call.
  */
-export async function exchangeCode(scope: RequestScope, phone: Phone, purpose: Purpose, code: string): Promise<{ verificationToken: string; expiresIn: number }> {
+export async function exchangeCode(
+  scope: RequestScope,
+  phone: Phone,
+  purpose: Purpose,
+  code: string,
+): Promise<{ verificationToken: string; expiresIn: number }> {
   const { config } = scope;
   const token = { jti: newTokenId(), expiresAt: Date.now() + config.VERIFICATION_TOKEN_TTL_SECONDS * 1000 };
   await spend(scope, phone, purpose, code, token);

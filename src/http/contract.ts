@@ -2,8 +2,8 @@ import type { Context, MiddlewareHandler, TypedResponse } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "./app-env";
 import { requireSession } from "./context";
-import type { ErrorCode, ErrorStatus } from "./errors/catalog";
 import type { FieldIssue } from "./errors/api-error";
+import type { ErrorCode, ErrorStatus } from "./errors/catalog";
 import { jsonBody } from "./validate";
 
 /**
@@ -59,7 +59,11 @@ export type CommonErrors<C extends Pick<RouteContract, "auth" | "body">> =
   | (C["auth"] extends "bearer" ? "unauthorized" : never);
 
 export function commonErrors(contract: Pick<RouteContract, "auth" | "body">): ErrorCode[] {
-  return [...(contract.body ? (["invalid_request", "payload_too_large"] as const) : []), ...(contract.auth === "bearer" ? (["unauthorized"] as const) : []), "internal_error"];
+  return [
+    ...(contract.body ? (["invalid_request", "payload_too_large"] as const) : []),
+    ...(contract.auth === "bearer" ? (["unauthorized"] as const) : []),
+    "internal_error",
+  ];
 }
 
 /**
@@ -78,7 +82,12 @@ type BodyInput<Body> = Body extends z.ZodType ? { in: { json: z.input<Body> }; o
 
 const CONTRACT = Symbol("route contract");
 
-export type ContractMiddleware<C extends RouteContract> = MiddlewareHandler<AppEnv, string, BodyInput<C["body"]>, ErrorAnswers<C["errors"][number] | CommonErrors<C>>> & {
+export type ContractMiddleware<C extends RouteContract> = MiddlewareHandler<
+  AppEnv,
+  string,
+  BodyInput<C["body"]>,
+  ErrorAnswers<C["errors"][number] | CommonErrors<C>>
+> & {
   readonly [CONTRACT]: C;
 };
 

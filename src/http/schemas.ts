@@ -9,9 +9,16 @@ import { ERROR_CODES } from "./errors/catalog";
  * Request objects are strict: an unknown field is a 400, not silently ignored.
  */
 
-export const phoneField = z.string().min(1).max(32).meta({ description: "E.164 (+8613800138000) or a mainland number (13800138000); spaces and dashes allowed", example: "+8613800138000" });
+export const phoneField = z
+  .string()
+  .min(1)
+  .max(32)
+  .meta({ description: "E.164 (+8613800138000) or a mainland number (13800138000); spaces and dashes allowed", example: "+8613800138000" });
 export const purposeField = z.enum(PURPOSES);
-export const codeField = z.string().regex(/^\d{4,8}$/, "4 to 8 digits").meta({ example: "123456" });
+export const codeField = z
+  .string()
+  .regex(/^\d{4,8}$/, "4 to 8 digits")
+  .meta({ example: "123456" });
 export const verificationTokenField = z.string().min(1).max(1024);
 export const passwordField = z.string().min(1).max(256).meta({ description: "8–64 characters, not all digits, not containing the phone number" });
 

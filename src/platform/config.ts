@@ -12,10 +12,7 @@ const DEV_SECRET = `${DEV_SECRET_PREFIX}secret-never-use-in-production-012345678
 
 /** wrangler hands `[vars]` over as strings, or as numbers/booleans when written unquoted. */
 const int = (fallback: number, min: number, max: number) =>
-  z.preprocess(
-    (v) => (v === undefined || v === "" ? fallback : typeof v === "string" ? Number(v.trim()) : v),
-    z.number().int().min(min).max(max),
-  );
+  z.preprocess((v) => (v === undefined || v === "" ? fallback : typeof v === "string" ? Number(v.trim()) : v), z.number().int().min(min).max(max));
 
 const bool = (fallback: boolean) =>
   z.preprocess(
@@ -108,7 +105,11 @@ const configSchema = z
       ctx.addIssue({ code: "custom", path: ["SMS_PROVIDER"], message: "the console provider prints codes and is refused in production" });
     }
     if (cfg.AUTH_SECRET.startsWith(DEV_SECRET_PREFIX)) {
-      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "the development secret is refused in production; run `wrangler secret put AUTH_SECRET --env production`" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_SECRET"],
+        message: "the development secret is refused in production; run `wrangler secret put AUTH_SECRET --env production`",
+      });
     }
     return { ...cfg, AUTH_SECRET: cfg.AUTH_SECRET };
   });

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import * as z from "zod";
-import { signInWithCode, signInWithPassword } from "../auth/sign-in";
 import { deleteSession } from "../auth/sessions";
+import { signInWithCode, signInWithPassword } from "../auth/sign-in";
 import type { AppEnv } from "../http/app-env";
 import { dbOf, scopeOf, sessionOf } from "../http/context";
 import { route } from "../http/contract";
@@ -23,7 +23,8 @@ const passwordLogin = route({
   operationId: "passwordLogin",
   tag: "Auth",
   summary: "Sign in with a password",
-  description: "An unknown number, an account without a password and a wrong password all answer 401 invalid_credentials. Too many failures lock the number for a while (429).",
+  description:
+    "An unknown number, an account without a password and a wrong password all answer 401 invalid_credentials. Too many failures lock the number for a while (429).",
   body: z.strictObject({ phone: phoneField, password: passwordField }),
   answers: [{ status: 200, description: "Signed in.", schema: sessionResponse }],
   errors: ["invalid_phone", "invalid_credentials", "too_many_attempts", "too_many_requests"],

@@ -31,14 +31,25 @@ const sendCode = route({
       schema: z.object({ phone: z.string(), purpose: purposeField, expiresIn: z.number().int(), resendIn: z.number().int() }),
     },
   ],
-  errors: ["invalid_phone", "country_not_allowed", "captcha_failed", "unauthorized", "phone_registered", "too_many_requests", "sms_budget_exhausted", "sms_send_failed", "sms_not_configured"],
+  errors: [
+    "invalid_phone",
+    "country_not_allowed",
+    "captcha_failed",
+    "unauthorized",
+    "phone_registered",
+    "too_many_requests",
+    "sms_budget_exhausted",
+    "sms_send_failed",
+    "sms_not_configured",
+  ],
 });
 
 const verifyCode = route({
   operationId: "verifyCode",
   tag: "Codes",
   summary: "Verify a code",
-  description: "Spends the code and answers a short-lived `verificationToken` for the next step of its purpose (register, reset the password, change the phone).",
+  description:
+    "Spends the code and answers a short-lived `verificationToken` for the next step of its purpose (register, reset the password, change the phone).",
   body: z.strictObject({ phone: phoneField, purpose: purposeField, code: codeField }),
   answers: [{ status: 200, description: "The code was right.", schema: z.object({ verificationToken: z.string(), expiresIn: z.number().int() }) }],
   errors: ["invalid_phone", "code_expired", "invalid_code", "too_many_attempts", "too_many_requests"],

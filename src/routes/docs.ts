@@ -22,7 +22,9 @@ const docsEnabled = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** Any JSON body: the shape of this document itself. */
-const openApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }).meta({ description: "This OpenAPI 3.1 document" });
+const openApiDocumentSchema = z
+  .looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) })
+  .meta({ description: "This OpenAPI 3.1 document" });
 
 const openapi = route({
   operationId: "openapi",

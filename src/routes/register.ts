@@ -11,7 +11,8 @@ const setPassword = route({
   operationId: "registerPassword",
   tag: "Registration",
   summary: "Set the password of a registration",
-  description: "Step 3 of 4, with the `verificationToken` of a `register` code. Repeatable until step 4; the last password wins. Answers the seconds left on the token.",
+  description:
+    "Step 3 of 4, with the `verificationToken` of a `register` code. Repeatable until step 4; the last password wins. Answers the seconds left on the token.",
   body: z.strictObject({ verificationToken: verificationTokenField, password: passwordField, passwordConfirm: passwordField }),
   answers: [{ status: 200, description: "The password is kept for step 4.", schema: z.object({ expiresIn: z.number().int() }) }],
   errors: ["invalid_verification_token", "password_mismatch", "weak_password"],

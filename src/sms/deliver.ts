@@ -18,7 +18,11 @@ export async function deliver(senders: SmsSender[], message: SmsMessage, timeout
       const failure =
         error instanceof SmsDeliveryError
           ? error
-          : new SmsDeliveryError(sender.name, "retryable", error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError") ? "timeout" : "network_error");
+          : new SmsDeliveryError(
+              sender.name,
+              "retryable",
+              error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError") ? "timeout" : "network_error",
+            );
       log.event("code.failed", {
         provider: failure.provider,
         providerCode: failure.providerCode,

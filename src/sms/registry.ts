@@ -1,5 +1,5 @@
-import type { SmsProviderName } from "../platform/config";
 import { ApiError } from "../http/errors/api-error";
+import type { SmsProviderName } from "../platform/config";
 import type { Logger } from "../platform/log";
 import { aliyunProvider } from "./aliyun/sender";
 import { consoleSender } from "./console";
@@ -40,4 +40,3 @@ export function resolveSenders(env: object, names: readonly SmsProviderName[], l
   }
   return senders;
 }
-

@@ -75,7 +75,8 @@ export const templateMap = <T extends z.ZodType<string, unknown>>(template: T) =
       }
     },
     z.record(z.enum(PURPOSES), template, {
-      error: (iss) => (iss.input === undefined ? `missing (a JSON object with keys ${PURPOSES.join(", ")})` : `must be a JSON object with keys ${PURPOSES.join(", ")}`),
+      error: (iss) =>
+        iss.input === undefined ? `missing (a JSON object with keys ${PURPOSES.join(", ")})` : `must be a JSON object with keys ${PURPOSES.join(", ")}`,
     }),
   );
 

@@ -5,9 +5,9 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, signIn, uniquePhone, type ErrorBody } from "../support/helpers";
-import { age } from "../support/time";
 import { budgetSpent, eventCounter, eventsNamed, setBudgetSpent } from "../support/attacks";
+import { captureSms, type ErrorBody, json, post, signIn, uniquePhone } from "../support/helpers";
+import { age } from "../support/time";
 
 const sms = captureSms();
 const BUDGET = 10_000;

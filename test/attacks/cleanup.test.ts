@@ -4,8 +4,8 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { captureSms, post, requestCode, uniqueIp, wrongCode } from "../support/helpers";
 import { ageClient, ageRange, clientGuardOf, freshRange, phoneGuardOf, phoneIn, storedKeys } from "../support/attacks";
+import { captureSms, post, requestCode, uniqueIp, wrongCode } from "../support/helpers";
 
 const sms = captureSms();
 
@@ -67,7 +67,9 @@ describe("PhoneGuard cleanup", () => {
     // Two hours on: codes, tokens and the range's hour are gone, but the 24-hour send caps stay.
     await ageRange(phones[0]!, 2 * 3600_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const kept = await runInDurableObject(stub, (_instance, state) => state.storage.kv.get<{ codes: object; tokens: object; sends: number[] }>(`phone:${phones[0]}`));
+    const kept = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.kv.get<{ codes: object; tokens: object; sends: number[] }>(`phone:${phones[0]}`),
+    );
     expect(kept).toMatchObject({ codes: {}, tokens: {} });
     expect(kept!.sends).toHaveLength(1);
     expect(await storedKeys(stub)).not.toContain("range");

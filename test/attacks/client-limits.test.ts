@@ -3,9 +3,9 @@
  * or IPv6 /64, exact under concurrency, refused sends included.
  */
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, requestCode, uniqueIp, uniquePhone, wrongCode, type ErrorBody } from "../support/helpers";
-import { age } from "../support/time";
 import { ageClient, eventCounter } from "../support/attacks";
+import { captureSms, type ErrorBody, json, post, requestCode, uniqueIp, uniquePhone, wrongCode } from "../support/helpers";
+import { age } from "../support/time";
 
 const sms = captureSms();
 

@@ -6,9 +6,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { SITEVERIFY_URL } from "../../src/limits/turnstile";
 import { maskPhone } from "../../src/phone/phone";
-import { captureSms, json, post, requestCode, uniqueIp, uniquePhone, wrongCode, type ErrorBody } from "../support/helpers";
-import { age } from "../support/time";
 import { budgetSpent, eventsNamed, freshRange, phoneIn, setBudgetSpent } from "../support/attacks";
+import { captureSms, type ErrorBody, json, post, requestCode, uniqueIp, uniquePhone, wrongCode } from "../support/helpers";
+import { age } from "../support/time";
 
 const sms = captureSms();
 
@@ -102,7 +102,11 @@ describe("security events", () => {
       return Response.json({ success: false, "error-codes": ["invalid-input-response"] });
     });
     try {
-      const response = await post("/v1/codes", { phone: track(uniquePhone()), purpose: "login", captchaToken: CAPTCHA_TOKEN }, { env: { TURNSTILE_SECRET_KEY: TURNSTILE_SECRET } });
+      const response = await post(
+        "/v1/codes",
+        { phone: track(uniquePhone()), purpose: "login", captchaToken: CAPTCHA_TOKEN },
+        { env: { TURNSTILE_SECRET_KEY: TURNSTILE_SECRET } },
+      );
       expect(response.status).toBe(403);
     } finally {
       spy.mockRestore();

@@ -4,9 +4,9 @@
  * new codes. With 10 sends per phone per 24 h this bounds an attacker to 50 guesses a day.
  */
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, requestCode, uniquePhone, wrongCode, type ErrorBody } from "../support/helpers";
-import { age } from "../support/time";
 import { eventCounter } from "../support/attacks";
+import { captureSms, type ErrorBody, json, post, requestCode, uniquePhone, wrongCode } from "../support/helpers";
+import { age } from "../support/time";
 
 const sms = captureSms();
 
@@ -95,7 +95,9 @@ describe("guess/resend cycles", () => {
     const register = await requestCode(sms, phone, "register");
     const responses = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        i % 2 === 0 ? post("/v1/codes/verify", { phone, purpose: "login", code: wrongCode(login) }) : post("/v1/codes/verify", { phone, purpose: "register", code: wrongCode(register) }),
+        i % 2 === 0
+          ? post("/v1/codes/verify", { phone, purpose: "login", code: wrongCode(login) })
+          : post("/v1/codes/verify", { phone, purpose: "register", code: wrongCode(register) }),
       ),
     );
     // Exactly 10 guesses were evaluated (5 per code at most, 10 per phone); the rest were refused.

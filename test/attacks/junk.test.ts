@@ -9,8 +9,8 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PURPOSES } from "../../src/codes/purpose";
 import { ERROR_CATALOG } from "../../src/http/errors/catalog";
-import { call, captureSms, signIn, uniquePhone, type ErrorBody } from "../support/helpers";
 import { clientGuardOf, phoneGuardOf, storedKeys } from "../support/attacks";
+import { call, captureSms, type ErrorBody, signIn, uniquePhone } from "../support/helpers";
 
 const sms = captureSms();
 
@@ -59,15 +59,38 @@ const notPhoneLike = (s: string) => !/^\+?\d{4,20}$/.test(s.replace(/[\s\-.()]/g
 
 const junkFor: Record<string, fc.Arbitrary<unknown>> = {
   phone: fc.oneof(wrongType(true), unicodeString().filter(notPhoneLike), longString(33, 600)),
-  purpose: fc.oneof(wrongType(true), unicodeString().filter((s) => !(PURPOSES as readonly string[]).includes(s)), fc.constantFrom("LOGIN", "login ", "Login")),
-  code: fc.oneof(wrongType(true), unicodeString().filter((s) => !/^\d{4,8}$/.test(s)), fc.constantFrom("123", "123456789", "12345a", "１２３４５６", " 123456")),
+  purpose: fc.oneof(
+    wrongType(true),
+    unicodeString().filter((s) => !(PURPOSES as readonly string[]).includes(s)),
+    fc.constantFrom("LOGIN", "login ", "Login"),
+  ),
+  code: fc.oneof(
+    wrongType(true),
+    unicodeString().filter((s) => !/^\d{4,8}$/.test(s)),
+    fc.constantFrom("123", "123456789", "12345a", "１２３４５６", " 123456"),
+  ),
   captchaToken: fc.oneof(wrongType(true), fc.constant(""), longString(4097, 6000)),
-  verificationToken: fc.oneof(wrongType(true), fc.constant(""), longString(1025, 3000), unicodeString(200), fc.constantFrom("v1..", "v1.a.b", "v1.e30.AAAA", "v2.x.y")),
+  verificationToken: fc.oneof(
+    wrongType(true),
+    fc.constant(""),
+    longString(1025, 3000),
+    unicodeString(200),
+    fc.constantFrom("v1..", "v1.a.b", "v1.e30.AAAA", "v2.x.y"),
+  ),
   password: fc.oneof(wrongType(true), fc.constant(""), longString(257, 2000)),
   newPassword: fc.oneof(wrongType(true), fc.constant(""), longString(257, 2000)),
   passwordConfirm: fc.oneof(wrongType(true), fc.constant(""), longString(257, 2000)),
-  nickname: fc.oneof(wrongType(true), fc.constantFrom("", "   ", "\t\n", "a\u0000b", "a\u2028b", "\u007f"), longString(257, 1000), fc.string({ minLength: 33, maxLength: 80 }).map((s) => `x${s.replace(/\s/g, "y")}`.padEnd(33, "z"))),
-  avatarUrl: fc.oneof(wrongType(false), unicodeString().filter((s) => !s.startsWith("https://")), fc.constantFrom("http://example.com/a.png", "javascript:alert(1)", "data:image/png;base64,AAAA", "ftp://x/y", `https://example.com/${"a".repeat(600)}`)),
+  nickname: fc.oneof(
+    wrongType(true),
+    fc.constantFrom("", "   ", "\t\n", "a\u0000b", "a\u2028b", "\u007f"),
+    longString(257, 1000),
+    fc.string({ minLength: 33, maxLength: 80 }).map((s) => `x${s.replace(/\s/g, "y")}`.padEnd(33, "z")),
+  ),
+  avatarUrl: fc.oneof(
+    wrongType(false),
+    unicodeString().filter((s) => !s.startsWith("https://")),
+    fc.constantFrom("http://example.com/a.png", "javascript:alert(1)", "data:image/png;base64,AAAA", "ftp://x/y", `https://example.com/${"a".repeat(600)}`),
+  ),
 };
 
 // ---- endpoints ----------------------------------------------------------------------------
@@ -87,10 +110,28 @@ interface Endpoint {
 }
 
 const ENDPOINTS: Endpoint[] = [
-  { name: "POST /v1/codes", method: "POST", path: "/v1/codes", base: () => ({ phone: PHONE, purpose: "login", captchaToken: "t" }), required: ["phone", "purpose"] },
-  { name: "POST /v1/codes/verify", method: "POST", path: "/v1/codes/verify", base: () => ({ phone: PHONE, purpose: "login", code: "123456" }), required: ["phone", "purpose", "code"] },
+  {
+    name: "POST /v1/codes",
+    method: "POST",
+    path: "/v1/codes",
+    base: () => ({ phone: PHONE, purpose: "login", captchaToken: "t" }),
+    required: ["phone", "purpose"],
+  },
+  {
+    name: "POST /v1/codes/verify",
+    method: "POST",
+    path: "/v1/codes/verify",
+    base: () => ({ phone: PHONE, purpose: "login", code: "123456" }),
+    required: ["phone", "purpose", "code"],
+  },
   { name: "POST /v1/auth/sms-login", method: "POST", path: "/v1/auth/sms-login", base: () => ({ phone: PHONE, code: "123456" }), required: ["phone", "code"] },
-  { name: "POST /v1/auth/password-login", method: "POST", path: "/v1/auth/password-login", base: () => ({ phone: PHONE, password: PASSWORD }), required: ["phone", "password"] },
+  {
+    name: "POST /v1/auth/password-login",
+    method: "POST",
+    path: "/v1/auth/password-login",
+    base: () => ({ phone: PHONE, password: PASSWORD }),
+    required: ["phone", "password"],
+  },
   {
     name: "POST /v1/register/password",
     method: "POST",
@@ -98,7 +139,13 @@ const ENDPOINTS: Endpoint[] = [
     base: () => ({ verificationToken: "v1.x.y", password: PASSWORD, passwordConfirm: PASSWORD }),
     required: ["verificationToken", "password", "passwordConfirm"],
   },
-  { name: "POST /v1/register/profile", method: "POST", path: "/v1/register/profile", base: () => ({ verificationToken: "v1.x.y", nickname: "小明" }), required: ["verificationToken", "nickname"] },
+  {
+    name: "POST /v1/register/profile",
+    method: "POST",
+    path: "/v1/register/profile",
+    base: () => ({ verificationToken: "v1.x.y", nickname: "小明" }),
+    required: ["verificationToken", "nickname"],
+  },
   {
     name: "POST /v1/password/reset (code)",
     method: "POST",
@@ -115,7 +162,14 @@ const ENDPOINTS: Endpoint[] = [
     required: ["verificationToken", "newPassword"],
     known: ["phone", "code", "newPassword", "verificationToken"],
   },
-  { name: "PATCH /v1/me", method: "PATCH", path: "/v1/me", base: () => ({ nickname: "小明", avatarUrl: "https://example.com/a.png" }), required: [], withSession: true },
+  {
+    name: "PATCH /v1/me",
+    method: "PATCH",
+    path: "/v1/me",
+    base: () => ({ nickname: "小明", avatarUrl: "https://example.com/a.png" }),
+    required: [],
+    withSession: true,
+  },
   {
     name: "POST /v1/me/phone (code)",
     method: "POST",
@@ -125,7 +179,15 @@ const ENDPOINTS: Endpoint[] = [
     known: ["phone", "code", "verificationToken"],
     withSession: true,
   },
-  { name: "POST /v1/me/phone (token)", method: "POST", path: "/v1/me/phone", base: () => ({ verificationToken: "v1.x.y" }), required: ["verificationToken"], known: ["phone", "code", "verificationToken"], withSession: true },
+  {
+    name: "POST /v1/me/phone (token)",
+    method: "POST",
+    path: "/v1/me/phone",
+    base: () => ({ verificationToken: "v1.x.y" }),
+    required: ["verificationToken"],
+    known: ["phone", "code", "verificationToken"],
+    withSession: true,
+  },
 ];
 
 interface Attempt {
@@ -148,9 +210,7 @@ function bodyJunk(endpoint: Endpoint): fc.Arbitrary<Attempt> {
     label,
   });
 
-  const replaceField = fc
-    .constantFrom(...fields)
-    .chain((field) => junkFor[field]!.map((value) => attempt({ ...base(), [field]: value }, `${field} = junk`)));
+  const replaceField = fc.constantFrom(...fields).chain((field) => junkFor[field]!.map((value) => attempt({ ...base(), [field]: value }, `${field} = junk`)));
   const dropField = endpoint.required!.length
     ? fc.constantFrom(...endpoint.required!).map((field) => {
         const body = base();
@@ -159,23 +219,33 @@ function bodyJunk(endpoint: Endpoint): fc.Arbitrary<Attempt> {
       })
     : fc.constant(attempt({}, "empty object"));
   const extraField = fc
-    .tuple(fc.oneof(fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 }), fc.constantFrom("__proto__", "constructor", "prototype", "toString", "admin", "userId")), json)
+    .tuple(
+      fc.oneof(
+        fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 }),
+        fc.constantFrom("__proto__", "constructor", "prototype", "toString", "admin", "userId"),
+      ),
+      json,
+    )
     .filter(([key]) => !known.has(key))
     // Written by hand so that "__proto__" becomes a real key of the JSON text.
     .map(([key, value]) => attempt(`${JSON.stringify(base()).slice(0, -1)},${JSON.stringify(key)}:${JSON.stringify(value) ?? "null"}}`, `extra ${key}`));
-  const notAnObject = fc.oneof(fc.array(json, { maxLength: 3 }), fc.string(), fc.double(), fc.boolean(), fc.constant(null)).map((v) => attempt(JSON.stringify(v), "not an object"));
+  const notAnObject = fc
+    .oneof(fc.array(json, { maxLength: 3 }), fc.string(), fc.double(), fc.boolean(), fc.constant(null))
+    .map((v) => attempt(JSON.stringify(v), "not an object"));
   const text = JSON.stringify(base());
   const brokenJson = fc.oneof(
     fc.integer({ min: 0, max: text.length - 1 }).map((n) => attempt(text.slice(0, n), "truncated JSON")),
-    unicodeString(200).filter((s) => {
-      try {
-        JSON.parse(s);
-        return false;
-      } catch {
-        return true;
-      }
-    }).map((s) => attempt(s, "not JSON")),
-    fc.constantFrom(`${text}x`, text.replaceAll('"', "'"), `${text}${text}`, `{${text}`, "\uFEFF{", "{\"phone\":\"1\\u00\"}").map((s) => attempt(s, "broken JSON")),
+    unicodeString(200)
+      .filter((s) => {
+        try {
+          JSON.parse(s);
+          return false;
+        } catch {
+          return true;
+        }
+      })
+      .map((s) => attempt(s, "not JSON")),
+    fc.constantFrom(`${text}x`, text.replaceAll('"', "'"), `${text}${text}`, `{${text}`, "\uFEFF{", '{"phone":"1\\u00"}').map((s) => attempt(s, "broken JSON")),
   );
   const wrongContentType = fc
     .constantFrom("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", "json", "text/json")
@@ -193,7 +263,9 @@ function bodyJunk(endpoint: Endpoint): fc.Arbitrary<Attempt> {
 /** Authorization headers no session can match. */
 const junkAuthorization = fc.oneof(
   fc.constant(undefined),
-  fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), minLength: 43, maxLength: 43 }).map((t) => `Bearer ${t}`),
+  fc
+    .string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), minLength: 43, maxLength: 43 })
+    .map((t) => `Bearer ${t}`),
   fc.string({ unit: "grapheme-ascii", maxLength: 80 }).map((t) => `Bearer ${t}`),
   fc.string({ unit: "grapheme-ascii", maxLength: 80 }),
   fc.constantFrom("Bearer", "Bearer ", "bearer abc", "Basic dXNlcjpwYXNz", `Bearer ${"A".repeat(44)}`, `Bearer  ${"A".repeat(43)}`),
@@ -259,16 +331,26 @@ describe("junk credentials", () => {
 
   it.each(SESSION_ENDPOINTS)("$name: 401 unauthorized for any Authorization header but a live session's", async (endpoint) => {
     await fc.assert(
-      fc.asyncProperty(junkAuthorization, fc.option(fc.oneof(json.map((v) => JSON.stringify(v)), unicodeString(100)), { nil: undefined }), async (authorization, junkBody) => {
-        const before = await snapshot();
-        const headers: Record<string, string> = { ...CONTENT_TYPE };
-        if (authorization !== undefined) headers.Authorization = authorization;
-        const body = "body" in endpoint ? endpoint.body : endpoint.method === "GET" ? undefined : junkBody;
-        const response = await call(endpoint.method, endpoint.path, body, { ip: IP, headers });
-        expect(response.status, String(authorization)).toBe(401);
-        await expectRejected(response, String(authorization));
-        expect(await snapshot()).toEqual(before);
-      }),
+      fc.asyncProperty(
+        junkAuthorization,
+        fc.option(
+          fc.oneof(
+            json.map((v) => JSON.stringify(v)),
+            unicodeString(100),
+          ),
+          { nil: undefined },
+        ),
+        async (authorization, junkBody) => {
+          const before = await snapshot();
+          const headers: Record<string, string> = { ...CONTENT_TYPE };
+          if (authorization !== undefined) headers.Authorization = authorization;
+          const body = "body" in endpoint ? endpoint.body : endpoint.method === "GET" ? undefined : junkBody;
+          const response = await call(endpoint.method, endpoint.path, body, { ip: IP, headers });
+          expect(response.status, String(authorization)).toBe(401);
+          await expectRejected(response, String(authorization));
+          expect(await snapshot()).toEqual(before);
+        },
+      ),
       { numRuns: NUM_RUNS },
     );
     await expectNothingKept();

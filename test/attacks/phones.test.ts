@@ -4,9 +4,9 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, uniqueIp, uniquePhone, wrongCode, type CallOptions, type ErrorBody } from "../support/helpers";
-import { age } from "../support/time";
 import { budgetSpent, clientGuardOf, eventsNamed, phoneGuardOf, storedKeys } from "../support/attacks";
+import { type CallOptions, captureSms, type ErrorBody, json, post, uniqueIp, uniquePhone, wrongCode } from "../support/helpers";
+import { age } from "../support/time";
 
 const sms = captureSms();
 
@@ -94,7 +94,8 @@ describe("TEST_PHONE_NUMBERS", () => {
     const options = testEnv(phone);
     expect((await send(phone, options)).status).toBe(202);
     await expectError(await send(phone, options), 429, "too_many_requests");
-    for (let i = 0; i < 5; i += 1) await expectError(await post("/v1/codes/verify", { phone, purpose: "login", code: wrongCode(CODE) }, options), 400, "invalid_code");
+    for (let i = 0; i < 5; i += 1)
+      await expectError(await post("/v1/codes/verify", { phone, purpose: "login", code: wrongCode(CODE) }, options), 400, "invalid_code");
     await expectError(await post("/v1/codes/verify", { phone, purpose: "login", code: CODE }, options), 429, "too_many_attempts");
     await age(phone, 61_000);
     expect((await send(phone, options)).status).toBe(202);

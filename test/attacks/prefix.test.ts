@@ -3,8 +3,8 @@
  * sends to the range (+86 150 xxxx) for 12 hours. Other ranges are untouched.
  */
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, type ErrorBody } from "../support/helpers";
 import { ageRange, eventCounter, eventsNamed, freshRange, phoneIn } from "../support/attacks";
+import { captureSms, type ErrorBody, json, post } from "../support/helpers";
 
 const sms = captureSms();
 
@@ -83,7 +83,8 @@ describe("legitimate traffic", () => {
     const range = freshRange();
     for (let i = 0; i < 20; i += 1) {
       expect((await send(phoneIn(range, i))).status, `send ${i + 1}`).toBe(202);
-      if (i < 2) expect((await post("/v1/codes/verify", { phone: phoneIn(range, i), purpose: "login", code: sms.lastCode(phoneIn(range, i)) })).status).toBe(200);
+      if (i < 2)
+        expect((await post("/v1/codes/verify", { phone: phoneIn(range, i), purpose: "login", code: sms.lastCode(phoneIn(range, i)) })).status).toBe(200);
     }
     // The 21st send is delivered (it is the one that tips the ratio), the 22nd is refused.
     expect((await send(phoneIn(range, 20))).status).toBe(202);

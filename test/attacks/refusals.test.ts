@@ -1,11 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { captureSms, json, post, requestCode, signIn, uniqueIp, uniquePhone, wrongCode, type ErrorBody } from "../support/helpers";
 import { parseConfig } from "../../src/platform/config";
 import { hmac, toBase64Url } from "../../src/platform/crypto";
-import { age, waitForBackground } from "../support/time";
 import { budgetSpent, eventCounter, freshRange, phoneGuardOf, phoneIn, setBudgetSpent } from "../support/attacks";
+import { captureSms, type ErrorBody, json, post, requestCode, signIn, uniqueIp, uniquePhone, wrongCode } from "../support/helpers";
+import { age, waitForBackground } from "../support/time";
 
 const sms = captureSms();
 

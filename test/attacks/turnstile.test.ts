@@ -7,10 +7,10 @@
  *   3x0000000000000000000000000000000AA yields "token already spent".
  * The Worker shares the test isolate, so spying on globalThis.fetch intercepts its siteverify call.
  */
-import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { SITEVERIFY_URL } from "../../src/limits/turnstile";
-import { captureSms, json, post, uniqueIp, uniquePhone, type CallOptions, type ErrorBody } from "../support/helpers";
 import { clientGuardOf, eventsNamed, phoneGuardOf, storedKeys } from "../support/attacks";
+import { type CallOptions, captureSms, type ErrorBody, json, post, uniqueIp, uniquePhone } from "../support/helpers";
 
 const sms = captureSms();
 
@@ -30,7 +30,8 @@ function siteverifyAnswer(form: Siteverify): Record<string, unknown> {
   const fail = (code: string) => ({ success: false, "error-codes": [code], messages: [] });
   if (!form.secret) return fail("missing-input-secret");
   if (!form.response) return fail("missing-input-response");
-  if (form.secret === PASSES) return { success: true, "error-codes": [], challenge_ts: new Date().toISOString(), hostname: "example.com", action: "", cdata: "", metadata: {} };
+  if (form.secret === PASSES)
+    return { success: true, "error-codes": [], challenge_ts: new Date().toISOString(), hostname: "example.com", action: "", cdata: "", metadata: {} };
   if (form.secret === FAILS) return fail("invalid-input-response");
   if (form.secret === SPENT) return fail("timeout-or-duplicate");
   return fail("invalid-input-secret");
@@ -61,7 +62,10 @@ beforeEach(() => {
 
 afterEach(() => spy.mockRestore());
 
-const withSecret = (secret: string, ip = uniqueIp(), extra: Record<string, unknown> = {}): CallOptions => ({ ip, env: { TURNSTILE_SECRET_KEY: secret, ...extra } });
+const withSecret = (secret: string, ip = uniqueIp(), extra: Record<string, unknown> = {}): CallOptions => ({
+  ip,
+  env: { TURNSTILE_SECRET_KEY: secret, ...extra },
+});
 const sendCode = (phone: string, captchaToken: string | undefined, options: CallOptions) =>
   post("/v1/codes", captchaToken === undefined ? { phone, purpose: "login" } : { phone, purpose: "login", captchaToken }, options);
 

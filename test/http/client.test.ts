@@ -83,7 +83,15 @@ describe("hc<AppType>: SMS login end to end", () => {
     const response = await client.v1.auth["sms-login"].$post({ json: { phone: uniquePhone(), code: "123456" } });
     if (response.status === 200) throw new Error("signed in without a code");
     const { error } = await response.json();
-    type SmsLoginErrors = "invalid_request" | "invalid_phone" | "invalid_code" | "code_expired" | "payload_too_large" | "too_many_requests" | "too_many_attempts" | "internal_error";
+    type SmsLoginErrors =
+      | "invalid_request"
+      | "invalid_phone"
+      | "invalid_code"
+      | "code_expired"
+      | "payload_too_large"
+      | "too_many_requests"
+      | "too_many_attempts"
+      | "internal_error";
     expectTypeOf(error.code).toEqualTypeOf<SmsLoginErrors>();
     expect(response.status).toBe(400);
     expect(error.code).toBe("code_expired");

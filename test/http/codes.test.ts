@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { captureSms, type ErrorBody, json, post, requestCode, signIn, uniquePhone, wrongCode } from "../support/helpers";
 import { age } from "../support/time";
-import { captureSms, json, post, requestCode, signIn, uniquePhone, wrongCode, type ErrorBody } from "../support/helpers";
 
 const sms = captureSms();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, captureSms, get, json, post, signIn, uniquePhone, type ErrorBody } from "../support/helpers";
+import { call, captureSms, type ErrorBody, get, json, post, signIn, uniquePhone } from "../support/helpers";
 
 const sms = captureSms();
 

@@ -1,10 +1,11 @@
-import { registerSchema, validate, type Output } from "@hyperjump/json-schema/openapi-3-1";
+import { type Output, registerSchema, validate } from "@hyperjump/json-schema/openapi-3-1";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { ERROR_CODES, type ErrorCode, statusOf } from "../../src/http/errors/catalog";
 import { buildOpenApiDocument, documentedRoutes, errorCodesOf, type OpenApiDocument, openApiPath } from "../../src/http/openapi/generator";
 
 const ROUTES = documentedRoutes(app.routes);
+
 import { captureSms, get, json, post, requestCode, uniquePhone } from "../support/helpers";
 
 const sms = captureSms();
@@ -42,7 +43,9 @@ let schemaCount = 0;
  * would: the document's own JSON Schema (not the zod schema it came from), components included.
  */
 async function expectConforms(doc: OpenApiDocument, method: string, path: string, response: Response): Promise<void> {
-  const answer = (doc.paths[path]?.[method]?.responses as Record<string, { content?: Record<string, { schema: unknown }> }> | undefined)?.[String(response.status)];
+  const answer = (doc.paths[path]?.[method]?.responses as Record<string, { content?: Record<string, { schema: unknown }> }> | undefined)?.[
+    String(response.status)
+  ];
   expect(answer, `${method.toUpperCase()} ${path} ${response.status} is not in the document`).toBeDefined();
   const schema = answer!.content?.["application/json"]?.schema;
   if (!schema) {
@@ -50,11 +53,13 @@ async function expectConforms(doc: OpenApiDocument, method: string, path: string
     return;
   }
   // components.schemas as $defs of a standalone schema, references rewritten to match.
-  const retarget = (value: unknown): unknown =>
-    JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', '"#/$defs/'));
+  const retarget = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', '"#/$defs/'));
   schemaCount += 1;
   const id = `https://edge-phone-auth.test/answer/${schemaCount}`;
-  registerSchema({ $schema: DIALECT, ...(retarget(schema) as object), $defs: retarget((doc.components as { schemas: object }).schemas) as Record<string, never> }, id);
+  registerSchema(
+    { $schema: DIALECT, ...(retarget(schema) as object), $defs: retarget((doc.components as { schemas: object }).schemas) as Record<string, never> },
+    id,
+  );
   const body: unknown = await response.json();
   const output = await validate(id, body as never, "BASIC");
   expect(output.valid, `${method.toUpperCase()} ${path} ${response.status} ${JSON.stringify(body)}\n${explain(output)}`).toBe(true);
@@ -73,7 +78,9 @@ describe("GET /openapi.json", () => {
     delete broken.info;
     expect((await validate(OAS_31, broken as never)).valid).toBe(false);
     const badSchema = structuredClone(buildOpenApiDocument(app.routes));
-    const schema = (badSchema.paths["/v1/codes"]!.post!.requestBody as { content: Record<string, { schema: Record<string, unknown> }> }).content["application/json"]!.schema;
+    const schema = (badSchema.paths["/v1/codes"]!.post!.requestBody as { content: Record<string, { schema: Record<string, unknown> }> }).content[
+      "application/json"
+    ]!.schema;
     schema.required = "phone"; // must be an array of strings
     expect((await validate(OAS_31, badSchema as never)).valid).toBe(false);
   });
@@ -102,7 +109,8 @@ describe("GET /openapi.json", () => {
       }
       // …and no code under another status.
       for (const [status, answer] of Object.entries(responses)) {
-        for (const code of Object.keys(answer.content?.["application/json"]?.examples ?? {})) expect(statusOf(code as ErrorCode), `${label} ${code}`).toBe(Number(status));
+        for (const code of Object.keys(answer.content?.["application/json"]?.examples ?? {}))
+          expect(statusOf(code as ErrorCode), `${label} ${code}`).toBe(Number(status));
       }
     }
     const errorSchema = (doc.components as { schemas: Record<string, { properties: { error: { properties: { code: { enum: string[] } } } } }> }).schemas.Error!;
@@ -111,7 +119,8 @@ describe("GET /openapi.json", () => {
 
   it("describes each JSON body with the schema the route validates with, and the bearer scheme", async () => {
     const doc = await fetchDocument();
-    const op = (path: string, method: string) => doc.paths[path]![method]! as Record<string, unknown> & { requestBody?: { content: { "application/json": { schema: Record<string, unknown> } } } };
+    const op = (path: string, method: string) =>
+      doc.paths[path]![method]! as Record<string, unknown> & { requestBody?: { content: { "application/json": { schema: Record<string, unknown> } } } };
     const sendCode = op("/v1/codes", "post").requestBody!.content["application/json"].schema;
     expect(sendCode).toMatchObject({ type: "object", required: ["phone", "purpose"], additionalProperties: false });
     expect((sendCode.properties as Record<string, { enum?: string[] }>).purpose!.enum).toEqual(["login", "register", "reset_password", "change_phone"]);
@@ -139,7 +148,12 @@ describe("GET /openapi.json", () => {
 
     const other = uniquePhone();
     await requestCode(sms, other, "register");
-    await expectConforms(doc, "post", "/v1/codes/verify", await post("/v1/codes/verify", { phone: other, purpose: "register", code: sms.lastCode(other, "register") }));
+    await expectConforms(
+      doc,
+      "post",
+      "/v1/codes/verify",
+      await post("/v1/codes/verify", { phone: other, purpose: "register", code: sms.lastCode(other, "register") }),
+    );
     await expectConforms(doc, "post", "/v1/codes/verify", await post("/v1/codes/verify", { phone: other, purpose: "register", code: "12" }));
     await expectConforms(doc, "post", "/v1/codes", await post("/v1/codes", { phone: other, purpose: "register" }));
   });

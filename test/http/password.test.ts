@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { hashPassword, MAX_PBKDF2_ITERATIONS, needsRehash, verifyPassword } from "../../src/auth/passwords";
-import { captureSms, get, json, post, requestCode, signIn, uniquePhone, type ErrorBody } from "../support/helpers";
+import { captureSms, type ErrorBody, get, json, post, requestCode, signIn, uniquePhone } from "../support/helpers";
 import { age } from "../support/time";
 
 const sms = captureSms();

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, captureSms, get, json, post, requestCode, signIn, uniquePhone, type ErrorBody } from "../support/helpers";
+import { call, captureSms, type ErrorBody, get, json, post, requestCode, signIn, uniquePhone } from "../support/helpers";
 import { age } from "../support/time";
 
 const sms = captureSms();
@@ -23,7 +23,16 @@ describe("PATCH /v1/me", () => {
 
   it("rejects bad values with 400 before looking at the session", async () => {
     const user = await signIn(sms);
-    for (const body of [{}, { nickname: "" }, { nickname: "x".repeat(33) }, { nickname: "tab\there" }, { avatarUrl: "http://insecure.example.com/a.png" }, { avatarUrl: `https://e.com/${"a".repeat(520)}` }, { avatarUrl: "javascript:alert(1)" }, { role: "admin" }]) {
+    for (const body of [
+      {},
+      { nickname: "" },
+      { nickname: "x".repeat(33) },
+      { nickname: "tab\there" },
+      { avatarUrl: "http://insecure.example.com/a.png" },
+      { avatarUrl: `https://e.com/${"a".repeat(520)}` },
+      { avatarUrl: "javascript:alert(1)" },
+      { role: "admin" },
+    ]) {
       const response = await patch(body, user.token);
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect((await json<ErrorBody>(response)).error.code).toBe("invalid_request");

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { captureSms, get, json, post, requestCode, signIn, uniquePhone, type ErrorBody } from "../support/helpers";
+import { captureSms, type ErrorBody, get, json, post, requestCode, signIn, uniquePhone } from "../support/helpers";
 import { age } from "../support/time";
 
 const sms = captureSms();
@@ -139,7 +139,11 @@ describe("password registration in four steps", () => {
       expect(body.error.code).toBe("weak_password");
       expect(body.error.details?.[0]?.message).toBe(rule);
     }
-    const english = await post("/v1/register/password", { verificationToken: token, password: "12345678", passwordConfirm: "12345678" }, { headers: { "Accept-Language": "en" } });
+    const english = await post(
+      "/v1/register/password",
+      { verificationToken: token, password: "12345678", passwordConfirm: "12345678" },
+      { headers: { "Accept-Language": "en" } },
+    );
     expect((await json<ErrorBody>(english)).error.message).toContain("only digits");
   });
 
@@ -171,7 +175,9 @@ describe("password registration in four steps", () => {
     const token = await verified(phone);
     await step3(token);
     await step4(token);
-    const row = await env.DB.prepare("SELECT u.password_hash FROM users u JOIN identities i ON i.user_id = u.id WHERE i.identifier = ?").bind(phone).first<{ password_hash: string }>();
+    const row = await env.DB.prepare("SELECT u.password_hash FROM users u JOIN identities i ON i.user_id = u.id WHERE i.identifier = ?")
+      .bind(phone)
+      .first<{ password_hash: string }>();
     expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     expect(row?.password_hash).not.toContain(PASSWORD);
   });

@@ -7,9 +7,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { get, json, post, uniquePhone, type CallOptions, type ErrorBody } from "../support/helpers";
-import { age, guardOf } from "../support/time";
+import { type CallOptions, type ErrorBody, get, json, post, uniquePhone } from "../support/helpers";
 import { json as answer, hex, interceptFetch } from "../support/intercept";
+import { age, guardOf } from "../support/time";
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -105,7 +105,8 @@ const aliyunOk = (): Response => {
   requestSerial += 1;
   return answer({ Code: "OK", Message: "OK", BizId: `BIZ-aliyun-${requestSerial}`, RequestId: `REQ-aliyun-ok-${requestSerial}` });
 };
-const aliyunError = (code: string, message: string, status = 200): Response => answer({ Code: code, Message: message, RequestId: `REQ-aliyun-${code}` }, status);
+const aliyunError = (code: string, message: string, status = 200): Response =>
+  answer({ Code: code, Message: message, RequestId: `REQ-aliyun-${code}` }, status);
 const ronglianOk = (): Response => {
   requestSerial += 1;
   return answer({ statusCode: "000000", templateSMS: { smsMessageSid: `SID-ronglian-${requestSerial}`, dateCreated: "20250101003005" } });
@@ -350,7 +351,9 @@ describe("a code delivered by a provider signs in", () => {
 
     expect(JSON.parse(body)).toEqual({ to: phone.slice(3), appId: RONGLIAN_APP, templateId: "1", datas: [code, "5"] });
     expect(code).toMatch(/^\d{6}$/);
-    expect(eventsNamed("code.sent")).toEqual([expect.objectContaining({ provider: "ronglian", providerRequestId: expect.stringMatching(/^SID-ronglian-\d+$/) })]);
+    expect(eventsNamed("code.sent")).toEqual([
+      expect.objectContaining({ provider: "ronglian", providerRequestId: expect.stringMatching(/^SID-ronglian-\d+$/) }),
+    ]);
 
     await expectLogsIn(phone, code);
   });
@@ -490,7 +493,12 @@ describe("an invalid number never fails over", () => {
     expect(fake.to("ronglian")).toHaveLength(0);
     expect(fake.to("aliyun")).toHaveLength(1);
     expect(eventsNamed("code.failed")).toEqual([
-      expect.objectContaining({ provider: "aliyun", providerCode: "isv.MOBILE_NUMBER_ILLEGAL", providerRequestId: "REQ-aliyun-isv.MOBILE_NUMBER_ILLEGAL", kind: "invalid_number" }),
+      expect.objectContaining({
+        provider: "aliyun",
+        providerCode: "isv.MOBILE_NUMBER_ILLEGAL",
+        providerRequestId: "REQ-aliyun-isv.MOBILE_NUMBER_ILLEGAL",
+        kind: "invalid_number",
+      }),
     ]);
     await expectNoValidCode(phone, fake.code());
     expect(await phoneState(phone)).toBeUndefined();

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { captureSms, type ErrorBody, get, json, post, requestCode, signIn, uniquePhone, wrongCode } from "../support/helpers";
 import { age, waitForBackground } from "../support/time";
-import { captureSms, get, json, post, requestCode, signIn, uniquePhone, wrongCode, type ErrorBody } from "../support/helpers";
 
 const sms = captureSms();
 
@@ -71,7 +71,12 @@ describe("POST /v1/auth/sms-login", () => {
   it("gives the code back when the database fails after it was spent", async () => {
     const phone = uniquePhone();
     const code = await requestCode(sms, phone);
-    const failing = { prepare: () => { throw new Error("D1 unavailable"); }, batch: () => Promise.reject(new Error("D1 unavailable")) };
+    const failing = {
+      prepare: () => {
+        throw new Error("D1 unavailable");
+      },
+      batch: () => Promise.reject(new Error("D1 unavailable")),
+    };
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       expect((await post("/v1/auth/sms-login", { phone, code }, { env: { DB: failing } })).status).toBe(500);
@@ -130,7 +135,10 @@ describe("sessions", () => {
   it("refuses an expired session and slides a used one forward at most hourly", async () => {
     const user = await signIn(sms);
     const hash = (await env.DB.prepare("SELECT token_hash FROM sessions WHERE user_id = ?").bind(user.user.id).first<{ token_hash: string }>())!.token_hash;
-    const read = async () => (await env.DB.prepare("SELECT expires_at, last_seen_at FROM sessions WHERE token_hash = ?").bind(hash).first<{ expires_at: number; last_seen_at: number }>())!;
+    const read = async () =>
+      (await env.DB.prepare("SELECT expires_at, last_seen_at FROM sessions WHERE token_hash = ?")
+        .bind(hash)
+        .first<{ expires_at: number; last_seen_at: number }>())!;
 
     // Used again within the hour: no write.
     const before = await read();
@@ -139,12 +147,16 @@ describe("sessions", () => {
 
     // Last seen two hours ago: the expiry is pushed to a full TTL from now.
     const twoHoursAgo = Date.now() - 2 * 3600_000;
-    await env.DB.prepare("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?").bind(twoHoursAgo, Date.now() + 3600_000, hash).run();
+    await env.DB.prepare("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?")
+      .bind(twoHoursAgo, Date.now() + 3600_000, hash)
+      .run();
     expect((await get("/v1/me", { token: user.token })).status).toBe(200);
     await waitForBackground(async () => (await read()).expires_at > Date.now() + 29 * 24 * 3600_000);
 
     // Past its expiry: 401, and the row is removed.
-    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE token_hash = ?").bind(Date.now() - 1000, hash).run();
+    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE token_hash = ?")
+      .bind(Date.now() - 1000, hash)
+      .run();
     expect((await get("/v1/me", { token: user.token })).status).toBe(401);
     await waitForBackground(async () => (await env.DB.prepare("SELECT 1 FROM sessions WHERE token_hash = ?").bind(hash).first()) === null);
   });

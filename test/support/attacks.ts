@@ -6,8 +6,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { clientKey } from "../../src/limits/client-key";
-import { guardOf } from "./time";
 import type { captureSms } from "./helpers";
+import { guardOf } from "./time";
 
 export type Sms = ReturnType<typeof captureSms>;
 

@@ -11,7 +11,13 @@ describe("clientKey", () => {
 
   it("counts an IPv6 address by its /64, in every spelling", () => {
     const key = "ip6:2001:db8:1:2::/64";
-    for (const address of ["2001:db8:1:2::1", "2001:0db8:0001:0002:0000:0000:0000:0001", "2001:DB8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2:aaaa::bbbb", "2001:db8:1:2::10.0.0.1"]) {
+    for (const address of [
+      "2001:db8:1:2::1",
+      "2001:0db8:0001:0002:0000:0000:0000:0001",
+      "2001:DB8:1:2:ffff:ffff:ffff:ffff",
+      "2001:db8:1:2:aaaa::bbbb",
+      "2001:db8:1:2::10.0.0.1",
+    ]) {
       expect(clientKey(address), address).toBe(key);
     }
     expect(clientKey("2001:db8:1:3::1")).toBe("ip6:2001:db8:1:3::/64");
@@ -27,7 +33,20 @@ describe("clientKey", () => {
   });
 
   it("puts missing and unparseable addresses under one shared key (never skipped)", () => {
-    for (const address of [undefined, "", "   ", "not an ip", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1:2:3:4:5:6:7:8:9", "1::2::3", "fe80::1%eth0", "12345::1", "::ffff:300.1.1.1"]) {
+    for (const address of [
+      undefined,
+      "",
+      "   ",
+      "not an ip",
+      "256.1.1.1",
+      "1.2.3",
+      "1.2.3.4.5",
+      "1:2:3:4:5:6:7:8:9",
+      "1::2::3",
+      "fe80::1%eth0",
+      "12345::1",
+      "::ffff:300.1.1.1",
+    ]) {
       expect(clientKey(address), String(address)).toBe("ip:unknown");
     }
   });
@@ -41,7 +60,12 @@ describe("clientKey", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }), (groups) => {
         const full = groups.map((g) => g.toString(16)).join(":");
-        expect(clientKey(full)).toBe(`ip6:${groups.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64`);
+        expect(clientKey(full)).toBe(
+          `ip6:${groups
+            .slice(0, 4)
+            .map((g) => g.toString(16))
+            .join(":")}::/64`,
+        );
       }),
     );
     fc.assert(
@@ -56,7 +80,10 @@ describe("clientKey", () => {
   it("never throws on junk", () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.string({ unit: "grapheme", maxLength: 64 }), fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF:.%/ \u0000\u00a0汉😀"), maxLength: 64 })),
+        fc.oneof(
+          fc.string({ unit: "grapheme", maxLength: 64 }),
+          fc.string({ unit: fc.constantFrom(..."0123456789abcdefABCDEF:.%/ \u0000\u00a0汉😀"), maxLength: 64 }),
+        ),
         (junk) => typeof clientKey(junk) === "string",
       ),
     );

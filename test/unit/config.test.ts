@@ -13,18 +13,39 @@ const problems = (env: Record<string, unknown>) => {
 
 describe("configuration", () => {
   it("is production unless told otherwise, so a bare deploy fails closed", () => {
-    expect(problems({}).map((p) => p.setting).sort()).toEqual(["AUTH_SECRET"]);
-    expect(problems({ SMS_PROVIDER: "console", AUTH_SECRET: "dev-only-secret-copied-from-development-000" }).map((p) => p.setting).sort()).toEqual(["AUTH_SECRET", "SMS_PROVIDER"]);
+    expect(
+      problems({})
+        .map((p) => p.setting)
+        .sort(),
+    ).toEqual(["AUTH_SECRET"]);
+    expect(
+      problems({ SMS_PROVIDER: "console", AUTH_SECRET: "dev-only-secret-copied-from-development-000" })
+        .map((p) => p.setting)
+        .sort(),
+    ).toEqual(["AUTH_SECRET", "SMS_PROVIDER"]);
   });
 
   it("has working defaults for development", () => {
     const config = parseConfig({ ENVIRONMENT: "development" });
-    expect(config).toMatchObject({ ENVIRONMENT: "development", SMS_PROVIDER: ["console"], CODE_LENGTH: 6, CODE_TTL_SECONDS: 300, MAX_VERIFY_ATTEMPTS: 5, ALLOWED_COUNTRIES: ["CN"] });
+    expect(config).toMatchObject({
+      ENVIRONMENT: "development",
+      SMS_PROVIDER: ["console"],
+      CODE_LENGTH: 6,
+      CODE_TTL_SECONDS: 300,
+      MAX_VERIFY_ATTEMPTS: 5,
+      ALLOWED_COUNTRIES: ["CN"],
+    });
     expect(config.AUTH_SECRET.startsWith("dev-only-")).toBe(true);
   });
 
   it("names each bad setting, never its value", () => {
-    const found = problems({ ENVIRONMENT: "development", CODE_LENGTH: "9", CODE_TTL_SECONDS: "30", SMS_PROVIDER: "console,twilio", TEST_PHONE_NUMBERS: "{oops" });
+    const found = problems({
+      ENVIRONMENT: "development",
+      CODE_LENGTH: "9",
+      CODE_TTL_SECONDS: "30",
+      SMS_PROVIDER: "console,twilio",
+      TEST_PHONE_NUMBERS: "{oops",
+    });
     expect(found.map((p) => p.setting).sort()).toEqual(["CODE_LENGTH", "CODE_TTL_SECONDS", "SMS_PROVIDER", "TEST_PHONE_NUMBERS"]);
     expect(JSON.stringify(found)).not.toContain("twilio");
   });
@@ -38,6 +59,9 @@ describe("configuration", () => {
     expect(problems({ ENVIRONMENT: "production", SMS_PROVIDER: "aliyun" }).map((p) => p.setting)).toEqual(["AUTH_SECRET"]);
     const found = problems({ ENVIRONMENT: "production", SMS_PROVIDER: "console", AUTH_SECRET: "dev-only-secret-copied-from-development-000" });
     expect(found.map((p) => p.setting).sort()).toEqual(["AUTH_SECRET", "SMS_PROVIDER"]);
-    expect(parseConfig({ ENVIRONMENT: "production", SMS_PROVIDER: "aliyun,ronglian", AUTH_SECRET: "x".repeat(40) }).SMS_PROVIDER).toEqual(["aliyun", "ronglian"]);
+    expect(parseConfig({ ENVIRONMENT: "production", SMS_PROVIDER: "aliyun,ronglian", AUTH_SECRET: "x".repeat(40) }).SMS_PROVIDER).toEqual([
+      "aliyun",
+      "ronglian",
+    ]);
   });
 });

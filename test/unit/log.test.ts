@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { maskPhone } from "../../src/phone/phone";
-import { json, post, uniquePhone, type ErrorBody } from "../support/helpers";
+import { type ErrorBody, json, post, uniquePhone } from "../support/helpers";
 
 describe("maskPhone", () => {
   it("hides the middle of a mainland number and at least half of any number", () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { aliyunPhoneNumber, aliyunProvider, createAliyunSender, parseAliyunSettings, type AliyunSettings } from "../../src/sms/aliyun/sender";
+import { type AliyunSettings, aliyunPhoneNumber, aliyunProvider, createAliyunSender, parseAliyunSettings } from "../../src/sms/aliyun/sender";
 import { SmsDeliveryError } from "../../src/sms/types";
 import { CODE, hex, hongKong, interceptFetch, interceptHangingFetch, json, mainland, message, never, rejection, unitedStates } from "../support/intercept";
 
@@ -88,7 +88,12 @@ describe("Aliyun settings", () => {
       ALIYUN_SIGNATURE: "V2",
       ALIYUN_TEMPLATE_PARAM_NAME: "otp",
     });
-    expect(parsed.ok && parsed.settings).toMatchObject({ endpoint: "http://127.0.0.1:8787", accessKeySecret: SECRET, signature: "v2", templateParamName: "otp" });
+    expect(parsed.ok && parsed.settings).toMatchObject({
+      endpoint: "http://127.0.0.1:8787",
+      accessKeySecret: SECRET,
+      signature: "v2",
+      templateParamName: "otp",
+    });
   });
 
   it("names every missing setting", () => {
@@ -105,10 +110,19 @@ describe("Aliyun settings", () => {
 
   it("names malformed settings without echoing their values", () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ ALIYUN_TEMPLATE_CODES: `{"login": "${SECRET}` }, "ALIYUN_TEMPLATE_CODES: must be a JSON object with keys login, register, reset_password, change_phone"],
+      [
+        { ALIYUN_TEMPLATE_CODES: `{"login": "${SECRET}` },
+        "ALIYUN_TEMPLATE_CODES: must be a JSON object with keys login, register, reset_password, change_phone",
+      ],
       [{ ALIYUN_TEMPLATE_CODES: JSON.stringify({ ...TEMPLATES, change_phone: undefined }) }, "ALIYUN_TEMPLATE_CODES.change_phone: missing"],
-      [{ ALIYUN_TEMPLATE_CODES: JSON.stringify({ ...TEMPLATES, login: `${SECRET} x` }) }, "ALIYUN_TEMPLATE_CODES.login: must be a template code such as SMS_123456789"],
-      [{ ALIYUN_TEMPLATE_CODES: JSON.stringify({ ...TEMPLATES, signup: "SMS_9" }) }, "ALIYUN_TEMPLATE_CODES: unknown purpose signup (expected login, register, reset_password, change_phone)"],
+      [
+        { ALIYUN_TEMPLATE_CODES: JSON.stringify({ ...TEMPLATES, login: `${SECRET} x` }) },
+        "ALIYUN_TEMPLATE_CODES.login: must be a template code such as SMS_123456789",
+      ],
+      [
+        { ALIYUN_TEMPLATE_CODES: JSON.stringify({ ...TEMPLATES, signup: "SMS_9" }) },
+        "ALIYUN_TEMPLATE_CODES: unknown purpose signup (expected login, register, reset_password, change_phone)",
+      ],
       [{ ALIYUN_SIGNATURE: "v4" }, "ALIYUN_SIGNATURE: must be v3 or v2"],
       [{ ALIYUN_ENDPOINT: "dysmsapi.aliyuncs.com" }, "ALIYUN_ENDPOINT: must be an absolute http(s) URL"],
       [{ ALIYUN_ENDPOINT: "ftp://dysmsapi.aliyuncs.com" }, "ALIYUN_ENDPOINT: must be an http(s) URL"],
@@ -242,18 +256,72 @@ describe("Aliyun answers", () => {
   };
 
   const failures: [string, Response, "invalid_number" | "retryable" | "rejected", string, string | undefined][] = [
-    ["an illegal number", json({ Code: "isv.MOBILE_NUMBER_ILLEGAL", Message: "非法手机号", RequestId: "R1" }), "invalid_number", "isv.MOBILE_NUMBER_ILLEGAL", "R1"],
-    ["the per-number flow control", json({ Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发分钟级流控Permits:1", RequestId: "R2" }), "retryable", "isv.BUSINESS_LIMIT_CONTROL", "R2"],
+    [
+      "an illegal number",
+      json({ Code: "isv.MOBILE_NUMBER_ILLEGAL", Message: "非法手机号", RequestId: "R1" }),
+      "invalid_number",
+      "isv.MOBILE_NUMBER_ILLEGAL",
+      "R1",
+    ],
+    [
+      "the per-number flow control",
+      json({ Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发分钟级流控Permits:1", RequestId: "R2" }),
+      "retryable",
+      "isv.BUSINESS_LIMIT_CONTROL",
+      "R2",
+    ],
     ["the daily limit", json({ Code: "isv.DAY_LIMIT_CONTROL", Message: "触发日发送限额", RequestId: "R3" }), "retryable", "isv.DAY_LIMIT_CONTROL", "R3"],
     ["an empty balance", json({ Code: "isv.AMOUNT_NOT_ENOUGH", Message: "账户余额不足", RequestId: "R4" }), "retryable", "isv.AMOUNT_NOT_ENOUGH", "R4"],
-    ["a missing template variable", json({ Code: "isv.TEMPLATE_MISSING_PARAMETERS", Message: "模板缺少变量", RequestId: "R5" }), "rejected", "isv.TEMPLATE_MISSING_PARAMETERS", "R5"],
-    ["an illegal signature name", json({ Code: "isv.SMS_SIGNATURE_ILLEGAL", Message: "签名不合法", RequestId: "R6" }), "rejected", "isv.SMS_SIGNATURE_ILLEGAL", "R6"],
+    [
+      "a missing template variable",
+      json({ Code: "isv.TEMPLATE_MISSING_PARAMETERS", Message: "模板缺少变量", RequestId: "R5" }),
+      "rejected",
+      "isv.TEMPLATE_MISSING_PARAMETERS",
+      "R5",
+    ],
+    [
+      "an illegal signature name",
+      json({ Code: "isv.SMS_SIGNATURE_ILLEGAL", Message: "签名不合法", RequestId: "R6" }),
+      "rejected",
+      "isv.SMS_SIGNATURE_ILLEGAL",
+      "R6",
+    ],
     ["an unknown business code", json({ Code: "isv.SOMETHING_NEW", Message: "?", RequestId: "R7" }), "rejected", "isv.SOMETHING_NEW", "R7"],
-    ["a bad request signature (400)", json({ Code: "SignatureDoesNotMatch", Message: "Specified signature is not matched with our calculation.", RequestId: "R8" }, 400), "rejected", "SignatureDoesNotMatch", "R8"],
-    ["an unknown access key (404)", json({ Code: "InvalidAccessKeyId.NotFound", Message: "Specified access key is not found.", RequestId: "R9" }, 404), "rejected", "InvalidAccessKeyId.NotFound", "R9"],
-    ["an expired timestamp (400)", json({ Code: "InvalidTimeStamp.Expired", Message: "Specified time stamp or date value is expired.", RequestId: "R10" }, 400), "rejected", "InvalidTimeStamp.Expired", "R10"],
-    ["gateway throttling (400 Throttling.User)", json({ Code: "Throttling.User", Message: "Request was denied due to user flow control.", RequestId: "R11" }, 400), "retryable", "Throttling.User", "R11"],
-    ["a 503 with Aliyun's JSON", json({ Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", RequestId: "R12" }, 503), "retryable", "ServiceUnavailable", "R12"],
+    [
+      "a bad request signature (400)",
+      json({ Code: "SignatureDoesNotMatch", Message: "Specified signature is not matched with our calculation.", RequestId: "R8" }, 400),
+      "rejected",
+      "SignatureDoesNotMatch",
+      "R8",
+    ],
+    [
+      "an unknown access key (404)",
+      json({ Code: "InvalidAccessKeyId.NotFound", Message: "Specified access key is not found.", RequestId: "R9" }, 404),
+      "rejected",
+      "InvalidAccessKeyId.NotFound",
+      "R9",
+    ],
+    [
+      "an expired timestamp (400)",
+      json({ Code: "InvalidTimeStamp.Expired", Message: "Specified time stamp or date value is expired.", RequestId: "R10" }, 400),
+      "rejected",
+      "InvalidTimeStamp.Expired",
+      "R10",
+    ],
+    [
+      "gateway throttling (400 Throttling.User)",
+      json({ Code: "Throttling.User", Message: "Request was denied due to user flow control.", RequestId: "R11" }, 400),
+      "retryable",
+      "Throttling.User",
+      "R11",
+    ],
+    [
+      "a 503 with Aliyun's JSON",
+      json({ Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", RequestId: "R12" }, 503),
+      "retryable",
+      "ServiceUnavailable",
+      "R12",
+    ],
     ["a 500 with an unknown code", json({ Code: "UnknownError", RequestId: "R13" }, 500), "retryable", "UnknownError", "R13"],
     ["a 502 HTML page", new Response("<html>Bad gateway</html>", { status: 502 }), "retryable", "http_502", undefined],
     ["a 429 without a body", new Response(null, { status: 429 }), "retryable", "http_429", undefined],

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createRonglianSender, parseRonglianSettings, ronglianPhoneNumber, ronglianProvider, validityMinutes, type RonglianSettings } from "../../src/sms/ronglian/sender";
+import {
+  createRonglianSender,
+  parseRonglianSettings,
+  type RonglianSettings,
+  ronglianPhoneNumber,
+  ronglianProvider,
+  validityMinutes,
+} from "../../src/sms/ronglian/sender";
 import { SmsDeliveryError } from "../../src/sms/types";
 import { CODE, hex, hongKong, interceptFetch, interceptHangingFetch, json, mainland, message, never, rejection, unitedStates } from "../support/intercept";
 
@@ -132,7 +139,12 @@ describe("Ronglian TemplateSMS request", () => {
 
   it("stamps the live clock in Beijing time and signs it when built from env", async () => {
     const { requests } = interceptFetch(() => json(okAnswer));
-    const setup = ronglianProvider({ RONGLIAN_ACCOUNT_SID: SID, RONGLIAN_AUTH_TOKEN: TOKEN, RONGLIAN_APP_ID: APP_ID, RONGLIAN_TEMPLATE_IDS: JSON.stringify(TEMPLATES) });
+    const setup = ronglianProvider({
+      RONGLIAN_ACCOUNT_SID: SID,
+      RONGLIAN_AUTH_TOKEN: TOKEN,
+      RONGLIAN_APP_ID: APP_ID,
+      RONGLIAN_TEMPLATE_IDS: JSON.stringify(TEMPLATES),
+    });
     if (!setup.ok) throw new Error(setup.problems.join("; "));
     const before = Date.now();
     await setup.sender.send(message(), never());

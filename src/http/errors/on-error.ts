@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ApiError } from "./api-error";
-import { pickLocale } from "../locale";
-import { message } from "./catalog";
-import type { AppEnv } from "../app-env";
 import { createLogger } from "../../platform/log";
+import type { AppEnv } from "../app-env";
+import { pickLocale } from "../locale";
+import { ApiError } from "./api-error";
+import { message } from "./catalog";
 
 /** The one place an error becomes the JSON envelope `{"error":{"code","message",…}}`. */
 export function toErrorResponse(c: Context<AppEnv>, error: ApiError): Response {

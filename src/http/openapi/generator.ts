@@ -113,7 +113,9 @@ function errorAnswers(codes: ErrorCode[]): Record<string, JsonObject> {
       },
     };
     if (status === 429 || status === 503) {
-      answer.headers = { "Retry-After": { description: "Seconds until a retry can succeed (with `error.retryAfter`).", schema: { type: "integer", minimum: 1 } } };
+      answer.headers = {
+        "Retry-After": { description: "Seconds until a retry can succeed (with `error.retryAfter`).", schema: { type: "integer", minimum: 1 } },
+      };
     }
     answers[String(status)] = answer;
   }
@@ -134,7 +136,10 @@ function operationOf({ contract }: DocumentedRoute, parameters: string[], compon
     tags: [contract.tag],
     summary: contract.summary,
     ...(contract.description ? { description: contract.description } : {}),
-    parameters: [...parameters.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })), { $ref: "#/components/parameters/AcceptLanguage" }],
+    parameters: [
+      ...parameters.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+      { $ref: "#/components/parameters/AcceptLanguage" },
+    ],
     ...(contract.body ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(contract.body, components) } } } } : {}),
     responses,
     // [] = no authentication; [{}, …] = optional.
@@ -164,7 +169,7 @@ export function buildOpenApiDocument(routes: readonly RouterRoute[]): OpenApiDoc
       title: "edge-phone-auth",
       version: "v1",
       description:
-        "Sign-in with SMS codes. Every error answers the envelope `{\"error\": {\"code\", \"message\", …}}` (schema `Error`); " +
+        'Sign-in with SMS codes. Every error answers the envelope `{"error": {"code", "message", …}}` (schema `Error`); ' +
         "the `code` is stable, the `message` follows Accept-Language (zh-CN or en).",
     },
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),

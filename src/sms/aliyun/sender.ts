@@ -9,10 +9,10 @@
 import * as z from "zod";
 import type { Purpose } from "../../codes/purpose";
 import type { Phone } from "../../phone/phone";
-import { aliyunTimestamp, canonicalQuery, percentEncode, rpcSignature, signAcs3 } from "./signing";
 import { requiredText, settingProblems, str, templateMap, textWithDefault, urlSetting } from "../settings";
-import { exchange, field, httpFailureKind, systemClock, unreadableAnswer, type ProviderAnswer, type SenderClock } from "../transport";
+import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
 import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
+import { aliyunTimestamp, canonicalQuery, percentEncode, rpcSignature, signAcs3 } from "./signing";
 
 const PROVIDER = "aliyun";
 const API_VERSION = "2017-05-25";

@@ -127,4 +127,3 @@ function canonicalUri(path: string): string {
   if (path === "") return "/";
   return path.split("/").map(percentEncode).join("/");
 }
-

@@ -8,10 +8,10 @@
 import * as z from "zod";
 import type { Purpose } from "../../codes/purpose";
 import type { Phone } from "../../phone/phone";
-import { beijingTimestamp, ronglianAuthorization, ronglianSig } from "./signing";
 import { requiredText, settingProblems, str, templateMap, urlSetting } from "../settings";
-import { exchange, field, httpFailureKind, systemClock, unreadableAnswer, type ProviderAnswer, type SenderClock } from "../transport";
+import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
 import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
+import { beijingTimestamp, ronglianAuthorization, ronglianSig } from "./signing";
 
 const PROVIDER = "ronglian";
 export const RONGLIAN_DEFAULT_BASE_URL = "https://app.cloopen.com:8883";
@@ -26,7 +26,8 @@ export interface RonglianSettings {
 
 // The SID and app id go into the URL path and the Authorization header, so anything but letters
 // and digits (which is all Ronglian issues) is a pasting mistake, reported instead of sent.
-const identifier = (what: string) => requiredText().pipe(z.string().regex(/^[A-Za-z0-9]+$/, `must be the ${what} from the Ronglian console (letters and digits)`));
+const identifier = (what: string) =>
+  requiredText().pipe(z.string().regex(/^[A-Za-z0-9]+$/, `must be the ${what} from the Ronglian console (letters and digits)`));
 
 const settingsSchema = z.object({
   RONGLIAN_BASE_URL: urlSetting(RONGLIAN_DEFAULT_BASE_URL, false),
