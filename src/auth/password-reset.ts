@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { users } from "../db/schema";
+import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
 import { maskPhone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
@@ -23,4 +24,6 @@ export async function resetPassword(scope: RequestScope, db: Db, proof: PhonePro
     throw error;
   }
   scope.log.event("password.reset", { phone: maskPhone(phone) });
+  publish(scope, { type: "user.password_changed", userId: user.id, phone, reason: "reset" });
+  publish(scope, { type: "session.ended", userId: user.id, reason: "password_reset" });
 }

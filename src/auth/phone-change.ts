@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { identities, users } from "../db/schema";
+import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
 import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
@@ -31,6 +32,7 @@ export async function changePhone(scope: RequestScope, db: Db, session: SessionU
     throw error;
   }
   scope.log.event("phone.changed", { from: session.phone ? maskPhone(session.phone) : null, to: maskPhone(phone) });
+  publish(scope, { type: "user.phone_changed", userId, from: session.phone, to: phone });
   const updated = await findUserById(db, userId);
   if (!updated) throw new ApiError("unauthorized");
   return toPublicUser(updated.user, updated.phone);

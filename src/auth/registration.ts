@@ -1,5 +1,6 @@
 import { readTokenFor, restoreToken } from "../codes/tokens";
 import type { Db } from "../db/client";
+import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
 import { phoneGuard } from "../limits/stubs";
 import type { RequestScope } from "../platform/scope";
@@ -48,5 +49,7 @@ export async function completeRegistration(scope: RequestScope, db: Db, token: s
     await restoreToken(scope, verified, taken.passwordHash);
     throw error;
   }
+  publish(scope, { type: "user.created", userId: created.row.id, phone, method: "registration" });
+  publish(scope, { type: "user.signed_in", userId: created.row.id, phone, method: "registration", isNewUser: true });
   return { session, user: toPublicUser(created.row, phone.e164) };
 }

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
-import { verifyCode } from "../codes/verify";
+import { type SpentCode, verifyCode } from "../codes/verify";
 import type { Db } from "../db/client";
 import { users } from "../db/schema";
+import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
 import { clientLimited } from "../limits/refusals";
 import { clientGuard, phoneGuard } from "../limits/stubs";
@@ -22,14 +23,25 @@ export interface SignedIn {
  * the session in one D1 batch.
  */
 export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, code: string): Promise<SignedIn & { isNewUser: boolean }> {
-  const spent = await verifyCode(scope, phone, "login", code);
+  let spent: SpentCode;
   try {
-    return await findOrCreateUserSession(db, phone, scope.config.SESSION_TTL_SECONDS);
+    spent = await verifyCode(scope, phone, "login", code);
+  } catch (error) {
+    if (error instanceof ApiError && error.status < 500) publish(scope, { type: "sign_in.failed", phone, method: "sms", reason: error.code });
+    throw error;
+  }
+  let signedIn: SignedIn & { isNewUser: boolean };
+  try {
+    signedIn = await findOrCreateUserSession(db, phone, scope.config.SESSION_TTL_SECONDS);
   } catch (error) {
     // D1 failed after the code was spent: not the user's fault, so the code is usable again.
     await spent.giveBack();
     throw error;
   }
+  const userId = signedIn.user.id;
+  if (signedIn.isNewUser) publish(scope, { type: "user.created", userId, phone, method: "sms" });
+  publish(scope, { type: "user.signed_in", userId, phone, method: "sms", isNewUser: signedIn.isNewUser });
+  return signedIn;
 }
 
 async function findOrCreateUserSession(db: Db, phone: Phone, ttl: number): Promise<SignedIn & { isNewUser: boolean }> {
@@ -69,8 +81,14 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
 
   const recorded = await phoneGuard(scope.env, phone).passwordLogin(phone.e164, matches);
   if (!recorded.ok) throw new ApiError("too_many_attempts", { retryAfter: recorded.retryAfterMs / 1000 });
-  if (recorded.lockedNow) scope.log.event("password.locked", { phone: maskPhone(phone) });
-  if (!matches || !user) throw new ApiError("invalid_credentials");
+  if (recorded.lockedNow) {
+    scope.log.event("password.locked", { phone: maskPhone(phone) });
+    publish(scope, { type: "phone.locked", phone, reason: "password" });
+  }
+  if (!matches || !user) {
+    publish(scope, { type: "sign_in.failed", phone, method: "password", reason: "invalid_credentials" });
+    throw new ApiError("invalid_credentials");
+  }
 
   if (needsRehash(stored)) {
     // The cost setting changed since this hash was made: store it again at today's cost.
@@ -80,5 +98,6 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
       .where(eq(users.id, user.id));
   }
   const session = await createSession(db, user.id, scope.config.SESSION_TTL_SECONDS);
+  publish(scope, { type: "user.signed_in", userId: user.id, phone, method: "password", isNewUser: false });
   return { session, user: toPublicUser(user, phone.e164) };
 }

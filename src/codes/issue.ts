@@ -1,3 +1,4 @@
+import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
 import type { ReserveResult } from "../limits/phone-guard";
 import { clientLimited } from "../limits/refusals";
@@ -7,6 +8,7 @@ import { randomDigits } from "../platform/crypto";
 import type { RequestScope } from "../platform/scope";
 import { deliver } from "../sms/deliver";
 import { resolveSenders } from "../sms/registry";
+import type { SmsDeliveryError } from "../sms/types";
 import type { Purpose } from "./purpose";
 import { codeKey, storedCode } from "./storage";
 import { testNumberCode } from "./test-numbers";
@@ -70,7 +72,10 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   const client = clientCall.value;
   const reservation = reservedCall.value;
   // A day that starts spent (e.g. the budget was lowered) alerts at its first refusal.
-  if (spent && !spent.ok && spent.alertNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
+  if (spent && !spent.ok && spent.alertNow) {
+    log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
+    publish(scope, { type: "budget.exhausted", budget: config.DAILY_SMS_BUDGET });
+  }
 
   if (!client.ok) {
     await giveBack();
@@ -88,9 +93,16 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
 
   const code = fixedCode ?? randomDigits(config.CODE_LENGTH);
   const sendAndStore = async () => {
+    let provider: string | undefined;
     try {
-      if (paid) await deliver(senders, { to: phone, purpose, code, expiresInSeconds: config.CODE_TTL_SECONDS }, config.SMS_TIMEOUT_MS, log);
-      else if (fixedCode !== undefined) log.event("code.sent", { provider: "test_number", phone: maskPhone(phone), purpose });
+      if (paid) {
+        const message = { to: phone, purpose, code, expiresInSeconds: config.CODE_TTL_SECONDS };
+        const onFailure = (failure: SmsDeliveryError) =>
+          publish(scope, { type: "sms.failed", phone, purpose, provider: failure.provider, providerCode: failure.providerCode, kind: failure.kind });
+        provider = (await deliver(senders, message, config.SMS_TIMEOUT_MS, log, onFailure)).provider;
+      } else if (fixedCode !== undefined) {
+        log.event("code.sent", { provider: "test_number", phone: maskPhone(phone), purpose });
+      }
       const stored = await storedCode(config.AUTH_SECRET, reservation.codeId, phone.e164, purpose, code);
       // The KV entry expires with the code (KV's minimum expirationTtl is 60 s; the config
       // refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
@@ -101,8 +113,15 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
     }
     // Logged once the send stands: a send given back also gave back its block and its alert.
     // The range alone, not the masked phone too: the range holds exactly the digits the mask hides.
-    if (reservation.rangeBlockedNow) log.event("prefix.blocked", { range: numberRange(phone) });
-    if (spent?.alertNow) log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
+    if (provider !== undefined) publish(scope, { type: "code.sent", phone, purpose, provider });
+    if (reservation.rangeBlockedNow) {
+      log.event("prefix.blocked", { range: numberRange(phone) });
+      publish(scope, { type: "prefix.blocked", range: numberRange(phone) });
+    }
+    if (spent?.alertNow) {
+      log.event("budget.exhausted", { budget: config.DAILY_SMS_BUDGET });
+      publish(scope, { type: "budget.exhausted", budget: config.DAILY_SMS_BUDGET });
+    }
   };
 
   if (purpose === "reset_password") scope.defer(sendAndStore());

@@ -1,3 +1,4 @@
+import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
 import type { CheckResult } from "../limits/phone-guard";
 import { clientLimited } from "../limits/refusals";
@@ -44,6 +45,7 @@ async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: 
     throw await clientLimited(scope, "verify", phone, client.retryAfterMs);
   }
   if (!checked.ok) throw checkError(scope, phone, purpose, checked);
+  publish(scope, { type: "code.verified", phone, purpose });
   // The KV entry is left to expire with the code: the Durable Object already refuses a spent
   // code, a delete would be one more KV write per sign-in, and giveBack needs the entry.
   return { giveBack: () => guard.reopenCode(phone.e164, purpose, stored.id, token?.jti) };
@@ -54,7 +56,10 @@ function checkError(scope: RequestScope, phone: Phone, purpose: Purpose, checked
     case "expired":
       return new ApiError("code_expired");
     case "invalid":
-      if (checked.lockedNow) scope.log.event("phone.locked", { phone: maskPhone(phone), purpose });
+      if (checked.lockedNow) {
+        scope.log.event("phone.locked", { phone: maskPhone(phone), purpose });
+        publish(scope, { type: "phone.locked", phone, reason: "guesses" });
+      }
       return new ApiError("invalid_code", { attemptsLeft: checked.attemptsLeft });
     case "too_many_attempts":
     case "locked":

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import * as z from "zod";
-import { deleteSession } from "../auth/sessions";
 import { signInWithCode, signInWithPassword } from "../auth/sign-in";
+import { signOut } from "../auth/sign-out";
 import type { AppEnv } from "../http/app-env";
 import { dbOf, scopeOf, sessionOf } from "../http/context";
 import { route } from "../http/contract";
@@ -52,6 +52,6 @@ export const authRoutes = new Hono<AppEnv>()
     return c.json(sessionAnswer(session, user), 200);
   })
   .post("/auth/logout", logout, async (c) => {
-    await deleteSession(dbOf(c), sessionOf(c).tokenHash);
+    await signOut(scopeOf(c), dbOf(c), sessionOf(c));
     return c.body(null, 204);
   });

@@ -8,7 +8,13 @@ import { SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } fr
  * throttling and other refusals; never on an invalid number (the next provider would say the
  * same, and it costs money). Each try is bounded by `timeoutMs`.
  */
-export async function deliver(senders: SmsSender[], message: SmsMessage, timeoutMs: number, log: Logger): Promise<SmsReceipt> {
+export async function deliver(
+  senders: SmsSender[],
+  message: SmsMessage,
+  timeoutMs: number,
+  log: Logger,
+  onFailure: (failure: SmsDeliveryError) => void = () => {},
+): Promise<SmsReceipt> {
   for (const sender of senders) {
     try {
       const receipt = await sender.send(message, AbortSignal.timeout(timeoutMs));
@@ -31,6 +37,7 @@ export async function deliver(senders: SmsSender[], message: SmsMessage, timeout
         phone: maskPhone(message.to),
         purpose: message.purpose,
       });
+      onFailure(failure);
       if (failure.kind === "invalid_number") throw new ApiError("invalid_phone");
     }
   }

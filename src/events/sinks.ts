@@ -1,0 +1,11 @@
+import type { RequestScope } from "../platform/scope";
+import type { DomainEvent } from "./types";
+
+/** A listener for domain events; returns the work to finish after the answer, if any. */
+export type EventSink = (scope: RequestScope, event: DomainEvent) => Promise<unknown> | undefined;
+
+/**
+ * Everything that listens to domain events, one line each. Empty until a listener exists: the
+ * audit trail and the webhooks add themselves here.
+ */
+export const EVENT_SINKS: EventSink[] = [];

@@ -1,0 +1,30 @@
+import type { Purpose } from "../codes/purpose";
+import type { Phone } from "../phone/phone";
+
+/**
+ * What happened, as the domain says it: one vocabulary for everything that listens (the audit
+ * trail, webhooks). Events carry the parsed phone; each sink decides how much of it to keep (a
+ * webhook receiver is the operator's own system and may get it whole, the audit trail keeps a
+ * keyed hash and a mask, logs a mask). No event ever carries a code, password or token.
+ */
+export type SignInMethod = "sms" | "password" | "registration" | "wechat" | "one_tap";
+
+export type DomainEvent =
+  | { type: "code.sent"; phone: Phone; purpose: Purpose; provider: string }
+  | { type: "sms.failed"; phone: Phone; purpose: Purpose; provider: string; providerCode: string; kind: string }
+  | { type: "code.verified"; phone: Phone; purpose: Purpose }
+  | { type: "user.created"; userId: string; phone: Phone; method: SignInMethod }
+  | { type: "user.signed_in"; userId: string; phone: Phone | null; method: SignInMethod; isNewUser: boolean }
+  | { type: "sign_in.failed"; phone: Phone; method: SignInMethod; reason: string }
+  | {
+      type: "session.ended";
+      userId: string;
+      reason: "logout" | "password_reset" | "phone_changed" | "logout_all" | "revoked" | "banned" | "reuse_detected" | "admin";
+    }
+  | { type: "user.phone_changed"; userId: string; from: string | null; to: Phone }
+  | { type: "user.password_changed"; userId: string; phone: Phone | null; reason: "reset" | "set" | "changed" }
+  | { type: "phone.locked"; phone: Phone; reason: "guesses" | "password" }
+  | { type: "prefix.blocked"; range: string }
+  | { type: "budget.exhausted"; budget: number };
+
+export type EventType = DomainEvent["type"];
