@@ -1,35 +1,18 @@
 import * as z from "zod";
+import { bool, int, list } from "./settings/parse";
 
 /**
  * Every setting the Worker reads, parsed once per isolate into a typed object.
  * Plain settings live in wrangler.toml `[vars]`; secrets in `.dev.vars` / `wrangler secret put`.
  * SMS provider credentials are parsed separately (src/sms/settings.ts) so that a provider with a
  * missing setting degrades to 503 sms_not_configured instead of taking the whole API down.
+ *
+ * A feature with settings of its own keeps them in src/platform/settings/<feature>.ts (a zod shape
+ * built with the parsers of settings/parse.ts) and spreads that shape into the object below.
  */
 
 const DEV_SECRET_PREFIX = "dev-only-";
 const DEV_SECRET = `${DEV_SECRET_PREFIX}secret-never-use-in-production-0123456789`;
-
-/** wrangler hands `[vars]` over as strings, or as numbers/booleans when written unquoted. */
-const int = (fallback: number, min: number, max: number) =>
-  z.preprocess((v) => (v === undefined || v === "" ? fallback : typeof v === "string" ? Number(v.trim()) : v), z.number().int().min(min).max(max));
-
-const bool = (fallback: boolean) =>
-  z.preprocess(
-    (v) => (v === undefined || v === "" ? fallback : typeof v === "string" ? v.trim().toLowerCase() : v),
-    z.union([z.boolean(), z.enum(["true", "1", "yes", "false", "0", "no"]).transform((s) => ["true", "1", "yes"].includes(s))]),
-  );
-
-const list = (fallback: string) =>
-  z.preprocess(
-    (v) => (v === undefined || v === "" ? fallback : v),
-    z.string().transform((s) =>
-      s
-        .split(",")
-        .map((part) => part.trim())
-        .filter(Boolean),
-    ),
-  );
 
 export const SMS_PROVIDER_NAMES = ["console", "aliyun", "ronglian"] as const;
 export type SmsProviderName = (typeof SMS_PROVIDER_NAMES)[number];
