@@ -2,7 +2,8 @@ import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
 import type { ReserveResult } from "../limits/phone-guard";
 import { clientLimited } from "../limits/refusals";
-import { clientGuard, phoneGuard, smsBudget } from "../limits/stubs";
+import { budgetPool } from "../limits/budget-pool";
+import { clientGuard, phoneGuard } from "../limits/stubs";
 import { maskPhone, numberRange, type Phone } from "../phone/phone";
 import { randomDigits } from "../platform/crypto";
 import type { RequestScope } from "../platform/scope";
@@ -44,14 +45,15 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   const senders = fixedCode === undefined ? resolveSenders(env, config.SMS_PROVIDER, log) : [];
 
   const guard = phoneGuard(env, phone);
-  const budget = smsBudget(env);
+  // This isolate's share of the daily budget: a call per SMS, or none while it holds a leased block.
+  const budget = budgetPool(scope);
   // Three independent objects, asked in parallel: one round trip of latency. Refusals are rare
   // and pay for the compensating calls below. allSettled, not all: if one call throws (an
   // overloaded object), what the others took is still given back before the error propagates.
   const [reservedCall, clientCall, spentCall] = await Promise.allSettled([
     guard.reserve(phone.e164, purpose, { countForRange: paid, decoy: !options.deliver }),
     clientGuard(scope).hit("send", config.IP_SENDS_PER_HOUR),
-    paid ? budget.spend(config.DAILY_SMS_BUDGET) : fixedCode === undefined ? budget.check(config.DAILY_SMS_BUDGET) : undefined,
+    paid ? budget.take(scope.defer) : fixedCode === undefined ? budget.check() : undefined,
   ]);
   const reserved = reservedCall.status === "fulfilled" ? reservedCall.value : undefined;
   const spent = spentCall.status === "fulfilled" ? spentCall.value : undefined;
@@ -61,7 +63,7 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   const giveBack = async () => {
     await Promise.all([
       reserved?.ok ? guard.cancelSend(phone.e164, reserved.codeId, { countedForRange: paid }) : undefined,
-      spent?.ok && paid ? budget.refund(config.DAILY_SMS_BUDGET) : undefined,
+      spent?.ok && paid ? budget.giveBack(spent) : undefined,
     ]);
   };
 

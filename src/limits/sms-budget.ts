@@ -1,20 +1,18 @@
 import { DurableObject } from "cloudflare:workers";
+import { type BudgetDay, dayOf, grantLease, msUntilNextUtcDay, returnUnits } from "./budget-lease";
 
 /**
  * The deployment's daily SMS budget: one object for the whole deployment, one counter per UTC day.
  *
  * Why one object and no shards: a single counter is what makes "never one SMS over budget" exact
  * under any concurrency; N shards holding budget/N each would refuse while other shards still have
- * SMS left, and moving budget between shards costs more round trips than it saves. One object
- * answers on the order of 1,000 calls a second. It is called once per paid send *attempt* that
- * got past parsing, the country list and Turnstile (in parallel with PhoneGuard and ClientGuard,
- * so attempts those refuse still cost a call, plus a refund), not once per SMS. That is ~86 million
- * attempts a day against a default budget of 10,000 SMS: legitimate traffic is four orders of
- * magnitude below the ceiling. A flood above ~1,000 attempts a second would overload this object
- * (the sends fail with 500 and every limit taken for them is given back, src/codes/codes.ts); the
- * answer to that is in front of the Worker (Turnstile, which costs each attempt a solved
- * challenge, or a WAF rate-limiting rule), not more shards, since the phone and client guards
- * would be hit just as hard.
+ * SMS left. One object answers on the order of 1,000 calls a second. An isolate that sends little
+ * calls spend() once per paid send attempt (in parallel with PhoneGuard and ClientGuard, so
+ * attempts those refuse cost a call plus a refund); an isolate that sends a lot leases blocks of
+ * units (lease(), src/limits/budget-pool.ts) and calls once per block. The decisions are pure
+ * functions in budget-lease.ts; docs/scaling.md has the figures. A flood above what this object
+ * answers fails the sends with 500 (every limit taken for them is given back); the answer to that
+ * is in front of the Worker (Turnstile, a WAF rate-limiting rule), not more shards.
  */
 
 /**
@@ -24,37 +22,30 @@ import { DurableObject } from "cloudflare:workers";
  */
 export type BudgetResult = { ok: true; alertNow: boolean } | { ok: false; retryAfterMs: number; alertNow: boolean };
 
-interface Today {
-  day: string;
-  spent: number;
-  /** The day's budget.exhausted alert was already handed out. */
-  alerted?: boolean;
-}
+/** A lease: `granted` units of `day`'s budget, already counted as spent. */
+export type LeaseResult = { ok: true; granted: number; day: string; alertNow: boolean } | { ok: false; retryAfterMs: number; alertNow: boolean };
 
-const dayOf = (now: number) => new Date(now).toISOString().slice(0, 10);
-
-function msUntilNextUtcDay(now: number): number {
-  const next = new Date(now);
-  next.setUTCHours(24, 0, 0, 0);
-  return next.getTime() - now;
-}
+const KEY = "today";
 
 export class SmsBudget extends DurableObject<Record<string, unknown>> {
+  /** Takes up to `want` units (at least 1) from today's budget, or refuses when it is spent. */
+  lease(budget: number, want: number): LeaseResult {
+    const grant = grantLease(this.ctx.storage.kv.get<BudgetDay>(KEY), budget, want, Date.now());
+    if (grant.next) this.ctx.storage.kv.put(KEY, grant.next);
+    if (!grant.ok) return { ok: false, retryAfterMs: grant.retryAfterMs, alertNow: grant.alertNow };
+    return { ok: true, granted: grant.granted, day: grant.day, alertNow: grant.alertNow };
+  }
+
+  /** Gives back `units` of `day` that were leased and not used (nothing if that day is over). */
+  giveBack(budget: number, day: string, units: number): void {
+    const next = returnUnits(this.ctx.storage.kv.get<BudgetDay>(KEY), budget, day, units, Date.now());
+    if (next) this.ctx.storage.kv.put(KEY, next);
+  }
+
   /** Takes one SMS from today's budget, or refuses when it is spent. */
   spend(budget: number): BudgetResult {
-    const now = Date.now();
-    const day = dayOf(now);
-    const stored = this.ctx.storage.kv.get<Today>("today");
-    const today: Today = stored?.day === day ? stored : { day, spent: 0 };
-    const alertNow = !today.alerted;
-    if (today.spent >= budget) {
-      if (alertNow) this.ctx.storage.kv.put("today", { ...today, alerted: true });
-      return { ok: false, retryAfterMs: msUntilNextUtcDay(now), alertNow };
-    }
-    const spent = today.spent + 1;
-    const last = spent >= budget;
-    this.ctx.storage.kv.put("today", { day, spent, alerted: today.alerted || last });
-    return { ok: true, alertNow: last && alertNow };
+    const result = this.lease(budget, 1);
+    return result.ok ? { ok: true, alertNow: result.alertNow } : result;
   }
 
   /**
@@ -64,7 +55,7 @@ export class SmsBudget extends DurableObject<Record<string, unknown>> {
    */
   check(budget: number): BudgetResult {
     const now = Date.now();
-    const today = this.ctx.storage.kv.get<Today>("today");
+    const today = this.ctx.storage.kv.get<BudgetDay>(KEY);
     const spent = today?.day === dayOf(now) ? today.spent : 0;
     if (spent >= budget) return { ok: false, retryAfterMs: msUntilNextUtcDay(now), alertNow: false };
     return { ok: true, alertNow: false };
@@ -76,10 +67,6 @@ export class SmsBudget extends DurableObject<Record<string, unknown>> {
    * alert of a spend that was given back was never logged (the Worker logs it only after delivery).
    */
   refund(budget: number): void {
-    const now = Date.now();
-    const today = this.ctx.storage.kv.get<Today>("today");
-    if (today?.day !== dayOf(now) || today.spent <= 0) return;
-    const spent = today.spent - 1;
-    this.ctx.storage.kv.put("today", { day: today.day, spent, alerted: spent >= budget ? today.alerted : false });
+    this.giveBack(budget, dayOf(Date.now()), 1);
   }
 }

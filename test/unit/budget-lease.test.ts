@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import {
+  BLOCK_MIN_SENDS,
+  blockWanted,
+  dayOf,
+  emptyPool,
+  grantLease,
+  holdRest,
+  LEASE_TTL_MS,
+  LOW_WATER_DIVISOR,
+  MAX_BLOCK,
+  noteSend,
+  putBack,
+  RATE_WINDOW_MS,
+  returnUnits,
+  staleUnits,
+  takeHeld,
+} from "../../src/limits/budget-lease";
+
+const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
+const DAY = dayOf(NOW);
+
+describe("grantLease", () => {
+  it("grants what is wanted while plenty is left, and counts it as spent at once", () => {
+    const grant = grantLease({ day: DAY, spent: 0 }, 10_000, 32, NOW);
+    expect(grant).toMatchObject({ ok: true, granted: 32, day: DAY, alertNow: false, next: { day: DAY, spent: 32, alerted: false } });
+  });
+
+  it("never grants more than 1/LOW_WATER_DIVISOR of what is left, nor less than one unit", () => {
+    const left = 10 * LOW_WATER_DIVISOR;
+    expect(grantLease({ day: DAY, spent: 1000 - left }, 1000, 32, NOW)).toMatchObject({ ok: true, granted: 10 });
+    expect(grantLease({ day: DAY, spent: 998 }, 1000, 32, NOW)).toMatchObject({ ok: true, granted: 1 });
+  });
+
+  it("alerts on the grant that takes the last unit, then refuses until the next UTC day without alerting again", () => {
+    const last = grantLease({ day: DAY, spent: 9 }, 10, 5, NOW);
+    expect(last).toMatchObject({ ok: true, granted: 1, alertNow: true, next: { spent: 10, alerted: true } });
+    const refused = grantLease(last.next, 10, 5, NOW);
+    expect(refused).toMatchObject({ ok: false, alertNow: false, next: undefined });
+    if (refused.ok) throw new Error("expected a refusal");
+    expect(refused.retryAfterMs).toBe(12 * 3600_000);
+  });
+
+  it("alerts at the first refusal of a day that starts over budget, and a budget of 0 grants nothing", () => {
+    const first = grantLease({ day: DAY, spent: 50 }, 10, 1, NOW);
+    expect(first).toMatchObject({ ok: false, alertNow: true, next: { day: DAY, spent: 50, alerted: true } });
+    expect(grantLease(first.next, 10, 1, NOW)).toMatchObject({ ok: false, alertNow: false });
+    expect(grantLease(undefined, 0, 1, NOW).ok).toBe(false);
+  });
+
+  it("starts a new UTC day at 0", () => {
+    expect(grantLease({ day: "2000-01-01", spent: 99, alerted: true }, 100, 1, NOW)).toMatchObject({ ok: true, next: { day: DAY, spent: 1, alerted: false } });
+  });
+
+  it("whatever the order of wants, the units granted in a day never exceed the budget (property)", () => {
+    for (let seed = 1; seed < 200; seed += 1) {
+      let state: ReturnType<typeof grantLease>["next"];
+      let granted = 0;
+      const budget = seed % 97;
+      for (let i = 0; i < 200; i += 1) {
+        const grant = grantLease(state, budget, ((seed * 31 + i * 17) % 40) + 1, NOW);
+        if (grant.next) state = grant.next;
+        if (grant.ok) granted += grant.granted;
+      }
+      expect(granted).toBe(budget);
+    }
+  });
+});
+
+describe("returnUnits", () => {
+  it("gives back today's unused units and re-arms the alert when the day is under budget again", () => {
+    expect(returnUnits({ day: DAY, spent: 10, alerted: true }, 10, DAY, 3, NOW)).toEqual({ day: DAY, spent: 7, alerted: false });
+    expect(returnUnits({ day: DAY, spent: 12, alerted: true }, 10, DAY, 1, NOW)).toEqual({ day: DAY, spent: 11, alerted: true });
+  });
+
+  it("drops units of a day that is over, and never goes below 0", () => {
+    expect(returnUnits({ day: DAY, spent: 10 }, 10, "2000-01-01", 3, NOW)).toBeUndefined();
+    expect(returnUnits({ day: "2000-01-01", spent: 10 }, 10, "2000-01-01", 3, NOW)).toBeUndefined();
+    expect(returnUnits({ day: DAY, spent: 2 }, 10, DAY, 5, NOW)).toEqual({ day: DAY, spent: 0, alerted: false });
+  });
+});
+
+describe("an isolate's pool", () => {
+  it("asks for one unit at a time until the isolate sends BLOCK_MIN_SENDS in the window, then about a second of its sends", () => {
+    expect(blockWanted(0)).toBe(1);
+    expect(blockWanted(BLOCK_MIN_SENDS - 1)).toBe(1);
+    expect(blockWanted(BLOCK_MIN_SENDS)).toBe(Math.ceil((BLOCK_MIN_SENDS * 1000) / RATE_WINDOW_MS));
+    expect(blockWanted(100_000)).toBe(MAX_BLOCK);
+  });
+
+  it("counts only the sends inside the rate window", () => {
+    const pool = emptyPool();
+    for (let i = 0; i < 5; i += 1) noteSend(pool, NOW + i * 1000);
+    noteSend(pool, NOW + RATE_WINDOW_MS + 1500);
+    expect(pool.recent).toHaveLength(4);
+  });
+
+  it("holds the rest of a grant, takes from it, takes back a unit put back, and drops units of another day", () => {
+    const pool = emptyPool();
+    holdRest(pool, DAY, 3, NOW);
+    expect(takeHeld(pool, NOW)).toBe(true);
+    expect(takeHeld(pool, NOW)).toBe(true);
+    expect(takeHeld(pool, NOW)).toBe(false);
+    expect(putBack(pool, DAY, NOW)).toBe(true);
+    expect(pool.units).toBe(1);
+    const tomorrow = NOW + 24 * 3600_000;
+    expect(takeHeld(pool, tomorrow)).toBe(false);
+    expect(putBack(pool, DAY, tomorrow)).toBe(false);
+    expect(staleUnits(pool, tomorrow)).toBeUndefined();
+    expect(pool.units).toBe(0);
+  });
+
+  it("returns units held past LEASE_TTL_MS", () => {
+    const pool = emptyPool();
+    holdRest(pool, DAY, 5, NOW);
+    expect(staleUnits(pool, NOW + LEASE_TTL_MS - 1)).toBeUndefined();
+    expect(staleUnits(pool, NOW + LEASE_TTL_MS)).toEqual({ day: DAY, units: 4 });
+    expect(pool.units).toBe(0);
+  });
+});
