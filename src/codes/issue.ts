@@ -1,8 +1,8 @@
 import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
+import { budgetPool } from "../limits/budget-pool";
 import type { ReserveResult } from "../limits/phone-guard";
 import { clientLimited } from "../limits/refusals";
-import { budgetPool } from "../limits/budget-pool";
 import { clientGuard, phoneGuard } from "../limits/stubs";
 import { maskPhone, numberRange, type Phone } from "../phone/phone";
 import { randomDigits } from "../platform/crypto";

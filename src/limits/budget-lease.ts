@@ -1,3 +1,6 @@
+import { type BudgetSettings, dayOf, msUntilNextUtcDay, type Today } from "./budget";
+import type { Decision } from "./decision";
+
 /**
  * The daily SMS budget, leased in blocks: the pure decisions behind SmsBudget (the one object
  * that counts the day) and BudgetPool (what one isolate holds of it). docs/scaling.md explains why.
@@ -10,13 +13,6 @@
  * 1/LOW_WATER_DIVISOR of what is left, so the last units of a day go out one by one.
  */
 
-export interface BudgetDay {
-  day: string;
-  spent: number;
-  /** The day's budget.exhausted alert was already handed out. */
-  alerted?: boolean;
-}
-
 /** The sends one isolate must have made within RATE_WINDOW_MS before it leases blocks. */
 export const BLOCK_MIN_SENDS = 100;
 export const RATE_WINDOW_MS = 10_000;
@@ -27,14 +23,6 @@ export const LOW_WATER_DIVISOR = 16;
 /** Units older than this go back to SmsBudget at the isolate's next send. */
 export const LEASE_TTL_MS = 30_000;
 
-export const dayOf = (now: number) => new Date(now).toISOString().slice(0, 10);
-
-export function msUntilNextUtcDay(now: number): number {
-  const next = new Date(now);
-  next.setUTCHours(24, 0, 0, 0);
-  return next.getTime() - now;
-}
-
 /**
  * How many units an isolate asks for at once: 1 (one call per SMS, no unit ever held) until it
  * sends at BLOCK_MIN_SENDS per RATE_WINDOW_MS; then about one second of its own sends, at most MAX_BLOCK.
@@ -44,27 +32,27 @@ export function blockWanted(recentSends: number, blockMinSends = BLOCK_MIN_SENDS
   return Math.max(1, Math.min(MAX_BLOCK, Math.ceil((recentSends * 1000) / RATE_WINDOW_MS)));
 }
 
-export type Grant =
-  | { ok: true; granted: number; day: string; alertNow: boolean; next: BudgetDay }
-  | { ok: false; retryAfterMs: number; alertNow: boolean; next: BudgetDay | undefined };
+/** A lease: `granted` units of `day`'s budget, already counted as spent. */
+export type LeaseResult = { ok: true; granted: number; day: string; alertNow: boolean } | { ok: false; retryAfterMs: number; alertNow: boolean };
 
 /**
  * Takes up to `want` units from today's budget. `alertNow` is true for exactly one call a UTC day:
  * the grant that takes the last unit or, if none did (the budget was lowered below what was
- * already spent, or is 0), the first refusal. `next` is what to store (undefined: nothing changes).
+ * already spent, or is 0), the first refusal: the same rule as budget.ts's spend(), which is a
+ * lease of one unit.
  */
-export function grantLease(stored: BudgetDay | undefined, budget: number, want: number, now: number): Grant {
+export function grantLease(stored: Today | undefined, settings: BudgetSettings, want: number, now: number): Decision<LeaseResult, Today> {
   const day = dayOf(now);
-  const today: BudgetDay = stored?.day === day ? stored : { day, spent: 0 };
+  const today: Today = stored?.day === day ? stored : { day, spent: 0 };
   const alertNow = !today.alerted;
-  const left = budget - today.spent;
+  const left = settings.budget - today.spent;
   if (left <= 0) {
-    return { ok: false, retryAfterMs: msUntilNextUtcDay(now), alertNow, next: alertNow ? { ...today, alerted: true } : undefined };
+    return { result: { ok: false, retryAfterMs: msUntilNextUtcDay(now), alertNow }, state: alertNow ? { ...today, alerted: true } : undefined };
   }
   const granted = Math.max(1, Math.min(Math.floor(want), left, Math.floor(left / LOW_WATER_DIVISOR)));
   const spent = today.spent + granted;
-  const last = spent >= budget;
-  return { ok: true, granted, day, alertNow: last && alertNow, next: { day, spent, alerted: Boolean(today.alerted) || last } };
+  const last = spent >= settings.budget;
+  return { result: { ok: true, granted, day, alertNow: last && alertNow }, state: { day, spent, alerted: today.alerted || last } };
 }
 
 /**
@@ -72,10 +60,10 @@ export function grantLease(stored: BudgetDay | undefined, budget: number, want: 
  * is over). If that brings the day back under budget, the alert is re-armed: the alert of a grant
  * that was given back was never logged (the Worker logs it only after delivery).
  */
-export function returnUnits(stored: BudgetDay | undefined, budget: number, day: string, units: number, now: number): BudgetDay | undefined {
-  if (stored?.day !== dayOf(now) || stored.day !== day || stored.spent <= 0 || units <= 0) return undefined;
+export function returnUnits(stored: Today | undefined, settings: BudgetSettings, day: string, units: number, now: number): Decision<void, Today> {
+  if (stored?.day !== dayOf(now) || stored.day !== day || stored.spent <= 0 || units <= 0) return { result: undefined, state: undefined };
   const spent = Math.max(0, stored.spent - units);
-  return { day: stored.day, spent, alerted: spent >= budget ? stored.alerted : false };
+  return { result: undefined, state: { day: stored.day, spent, alerted: spent >= settings.budget ? stored.alerted : false } };
 }
 
 /** What one isolate holds: units granted on `day`, when they were leased, its recent sends. */

@@ -1,5 +1,6 @@
 import type { RequestScope } from "../platform/scope";
-import { blockWanted, dayOf, emptyPool, holdRest, noteSend, type PoolState, putBack, staleUnits, takeHeld } from "./budget-lease";
+import { dayOf } from "./budget";
+import { blockWanted, emptyPool, holdRest, noteSend, type PoolState, putBack, staleUnits, takeHeld } from "./budget-lease";
 import type { BudgetResult, LeaseResult, SmsBudget } from "./sms-budget";
 
 /**

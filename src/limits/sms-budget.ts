@@ -1,72 +1,73 @@
 import { DurableObject } from "cloudflare:workers";
-import { type BudgetDay, dayOf, grantLease, msUntilNextUtcDay, returnUnits } from "./budget-lease";
+import type { BudgetResult, Today } from "./budget";
+import * as budgets from "./budget";
+import { grantLease, type LeaseResult, returnUnits } from "./budget-lease";
+
+export type { BudgetResult } from "./budget";
+export type { LeaseResult } from "./budget-lease";
 
 /**
  * The deployment's daily SMS budget: one object for the whole deployment, one counter per UTC day.
+ * The decisions are pure (src/limits/budget.ts); each method loads the counter, decides and saves
+ * with no await in between, so the storage calls commit atomically and no two calls interleave.
  *
  * Why one object and no shards: a single counter is what makes "never one SMS over budget" exact
  * under any concurrency; N shards holding budget/N each would refuse while other shards still have
- * SMS left. One object answers on the order of 1,000 calls a second. An isolate that sends little
- * calls spend() once per paid send attempt (in parallel with PhoneGuard and ClientGuard, so
- * attempts those refuse cost a call plus a refund); an isolate that sends a lot leases blocks of
- * units (lease(), src/limits/budget-pool.ts) and calls once per block. The decisions are pure
- * functions in budget-lease.ts; docs/scaling.md has the figures. A flood above what this object
- * answers fails the sends with 500 (every limit taken for them is given back); the answer to that
- * is in front of the Worker (Turnstile, a WAF rate-limiting rule), not more shards.
+ * SMS left, and moving budget between shards costs more round trips than it saves. One object
+ * answers on the order of 1,000 calls a second. An isolate that sends a lot leases blocks of the
+ * budget (lease(), src/limits/budget-pool.ts: one call per block instead of one per SMS, still
+ * exact, docs/scaling.md); one that sends little calls spend() once per paid send *attempt* that
+ * got past parsing, the country list and Turnstile (in parallel with PhoneGuard and ClientGuard,
+ * so attempts those refuse still cost a call, plus a refund), not once per SMS. That is ~86 million
+ * attempts a day against a default budget of 10,000 SMS: legitimate traffic is four orders of
+ * magnitude below the ceiling. A flood above ~1,000 attempts a second would overload this object
+ * (the sends fail with 500 and every limit taken for them is given back, src/codes/); the
+ * answer to that is in front of the Worker (Turnstile, which costs each attempt a solved
+ * challenge, or a WAF rate-limiting rule), not more shards, since the phone and client guards
+ * would be hit just as hard.
+ *
+ * Settings: the budget comes with every call, as the RPC has always taken it. The Worker has the
+ * parsed config at hand, so this object never parses the environment, and the one number it needs
+ * is passed on to the pure decisions as `{ budget }`.
  */
 
-/**
- * `alertNow` is true for exactly one call per UTC day: the spend that takes the last SMS, or, if
- * none did (the budget was lowered below what was already spent, or is 0), the first refusal.
- * A refund does not re-arm it, so a failed last send does not alert twice.
- */
-export type BudgetResult = { ok: true; alertNow: boolean } | { ok: false; retryAfterMs: number; alertNow: boolean };
-
-/** A lease: `granted` units of `day`'s budget, already counted as spent. */
-export type LeaseResult = { ok: true; granted: number; day: string; alertNow: boolean } | { ok: false; retryAfterMs: number; alertNow: boolean };
-
-const KEY = "today";
+const TODAY = "today";
 
 export class SmsBudget extends DurableObject<Record<string, unknown>> {
-  /** Takes up to `want` units (at least 1) from today's budget, or refuses when it is spent. */
+  private load(): Today | undefined {
+    return this.ctx.storage.kv.get<Today>(TODAY);
+  }
+
+  private save(state: Today | undefined): void {
+    if (state) this.ctx.storage.kv.put(TODAY, state);
+  }
+
+  /** Takes one SMS from today's budget, or refuses when it is spent (see budget.ts for alertNow). */
+  spend(budget: number): BudgetResult {
+    const decided = budgets.spend(this.load(), { budget }, Date.now());
+    this.save(decided.state);
+    return decided.result;
+  }
+
+  /** Takes up to `want` units (at least 1, at most what budget-lease.ts allows) from today's budget. */
   lease(budget: number, want: number): LeaseResult {
-    const grant = grantLease(this.ctx.storage.kv.get<BudgetDay>(KEY), budget, want, Date.now());
-    if (grant.next) this.ctx.storage.kv.put(KEY, grant.next);
-    if (!grant.ok) return { ok: false, retryAfterMs: grant.retryAfterMs, alertNow: grant.alertNow };
-    return { ok: true, granted: grant.granted, day: grant.day, alertNow: grant.alertNow };
+    const decided = grantLease(this.load(), { budget }, want, Date.now());
+    this.save(decided.state);
+    return decided.result;
   }
 
   /** Gives back `units` of `day` that were leased and not used (nothing if that day is over). */
   giveBack(budget: number, day: string, units: number): void {
-    const next = returnUnits(this.ctx.storage.kv.get<BudgetDay>(KEY), budget, day, units, Date.now());
-    if (next) this.ctx.storage.kv.put(KEY, next);
+    this.save(returnUnits(this.load(), { budget }, day, units, Date.now()).state);
   }
 
-  /** Takes one SMS from today's budget, or refuses when it is spent. */
-  spend(budget: number): BudgetResult {
-    const result = this.lease(budget, 1);
-    return result.ok ? { ok: true, alertNow: result.alertNow } : result;
-  }
-
-  /**
-   * Refuses exactly like spend() once the budget is spent, but takes nothing: for a password reset
-   * to an unknown number, which sends nothing yet must answer like a reset to a known one (else
-   * an exhausted budget would tell registered numbers, 503, from unknown ones, 202).
-   */
+  /** Refuses exactly like spend() once the budget is spent, but takes nothing (unknown resets). */
   check(budget: number): BudgetResult {
-    const now = Date.now();
-    const today = this.ctx.storage.kv.get<BudgetDay>(KEY);
-    const spent = today?.day === dayOf(now) ? today.spent : 0;
-    if (spent >= budget) return { ok: false, retryAfterMs: msUntilNextUtcDay(now), alertNow: false };
-    return { ok: true, alertNow: false };
+    return budgets.check(this.load(), { budget }, Date.now());
   }
 
-  /**
-   * Gives back an SMS that was not sent after all (the request was refused by another limit, or
-   * every provider failed). If that brings the day back under budget, the alert is re-armed: the
-   * alert of a spend that was given back was never logged (the Worker logs it only after delivery).
-   */
+  /** Gives back an SMS that was not sent after all; re-arms the alert if the day is back under budget. */
   refund(budget: number): void {
-    this.giveBack(budget, dayOf(Date.now()), 1);
+    this.save(budgets.refund(this.load(), { budget }, Date.now()).state);
   }
 }

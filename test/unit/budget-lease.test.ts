@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { dayOf, spend, type Today } from "../../src/limits/budget";
 import {
   BLOCK_MIN_SENDS,
   blockWanted,
-  dayOf,
   emptyPool,
   grantLease,
   holdRest,
@@ -20,47 +20,59 @@ import {
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 const DAY = dayOf(NOW);
 
+const b = (budget: number) => ({ budget });
+
 describe("grantLease", () => {
   it("grants what is wanted while plenty is left, and counts it as spent at once", () => {
-    const grant = grantLease({ day: DAY, spent: 0 }, 10_000, 32, NOW);
-    expect(grant).toMatchObject({ ok: true, granted: 32, day: DAY, alertNow: false, next: { day: DAY, spent: 32, alerted: false } });
+    expect(grantLease({ day: DAY, spent: 0 }, b(10_000), 32, NOW)).toEqual({
+      result: { ok: true, granted: 32, day: DAY, alertNow: false },
+      state: { day: DAY, spent: 32, alerted: false },
+    });
   });
 
   it("never grants more than 1/LOW_WATER_DIVISOR of what is left, nor less than one unit", () => {
     const left = 10 * LOW_WATER_DIVISOR;
-    expect(grantLease({ day: DAY, spent: 1000 - left }, 1000, 32, NOW)).toMatchObject({ ok: true, granted: 10 });
-    expect(grantLease({ day: DAY, spent: 998 }, 1000, 32, NOW)).toMatchObject({ ok: true, granted: 1 });
+    expect(grantLease({ day: DAY, spent: 1000 - left }, b(1000), 32, NOW).result).toMatchObject({ ok: true, granted: 10 });
+    expect(grantLease({ day: DAY, spent: 998 }, b(1000), 32, NOW).result).toMatchObject({ ok: true, granted: 1 });
   });
 
   it("alerts on the grant that takes the last unit, then refuses until the next UTC day without alerting again", () => {
-    const last = grantLease({ day: DAY, spent: 9 }, 10, 5, NOW);
-    expect(last).toMatchObject({ ok: true, granted: 1, alertNow: true, next: { spent: 10, alerted: true } });
-    const refused = grantLease(last.next, 10, 5, NOW);
-    expect(refused).toMatchObject({ ok: false, alertNow: false, next: undefined });
-    if (refused.ok) throw new Error("expected a refusal");
-    expect(refused.retryAfterMs).toBe(12 * 3600_000);
+    const last = grantLease({ day: DAY, spent: 9 }, b(10), 5, NOW);
+    expect(last).toEqual({ result: { ok: true, granted: 1, day: DAY, alertNow: true }, state: { day: DAY, spent: 10, alerted: true } });
+    const refused = grantLease(last.state, b(10), 5, NOW);
+    expect(refused).toEqual({ result: { ok: false, alertNow: false, retryAfterMs: 12 * 3600_000 }, state: undefined });
   });
 
   it("alerts at the first refusal of a day that starts over budget, and a budget of 0 grants nothing", () => {
-    const first = grantLease({ day: DAY, spent: 50 }, 10, 1, NOW);
-    expect(first).toMatchObject({ ok: false, alertNow: true, next: { day: DAY, spent: 50, alerted: true } });
-    expect(grantLease(first.next, 10, 1, NOW)).toMatchObject({ ok: false, alertNow: false });
-    expect(grantLease(undefined, 0, 1, NOW).ok).toBe(false);
+    const first = grantLease({ day: DAY, spent: 50 }, b(10), 1, NOW);
+    expect(first).toMatchObject({ result: { ok: false, alertNow: true }, state: { day: DAY, spent: 50, alerted: true } });
+    expect(grantLease(first.state, b(10), 1, NOW).result).toMatchObject({ ok: false, alertNow: false });
+    expect(grantLease(undefined, b(0), 1, NOW).result.ok).toBe(false);
   });
 
   it("starts a new UTC day at 0", () => {
-    expect(grantLease({ day: "2000-01-01", spent: 99, alerted: true }, 100, 1, NOW)).toMatchObject({ ok: true, next: { day: DAY, spent: 1, alerted: false } });
+    expect(grantLease({ day: "2000-01-01", spent: 99, alerted: true }, b(100), 1, NOW).state).toEqual({ day: DAY, spent: 1, alerted: false });
   });
 
-  it("whatever the order of wants, the units granted in a day never exceed the budget (property)", () => {
+  it("is budget.ts's spend() when one unit is wanted", () => {
+    for (const stored of [undefined, { day: DAY, spent: 3 }, { day: DAY, spent: 9 }, { day: DAY, spent: 10, alerted: true }, { day: DAY, spent: 12 }]) {
+      const one = grantLease(stored, b(10), 1, NOW);
+      const spent = spend(stored, b(10), NOW);
+      expect(one.state).toEqual(spent.state);
+      expect(one.result.ok).toBe(spent.result.ok);
+      expect(one.result.alertNow).toBe(spent.result.alertNow);
+    }
+  });
+
+  it("whatever the order of wants, the units granted in a day add up to the budget exactly (property)", () => {
     for (let seed = 1; seed < 200; seed += 1) {
-      let state: ReturnType<typeof grantLease>["next"];
+      let state: Today | undefined;
       let granted = 0;
       const budget = seed % 97;
       for (let i = 0; i < 200; i += 1) {
-        const grant = grantLease(state, budget, ((seed * 31 + i * 17) % 40) + 1, NOW);
-        if (grant.next) state = grant.next;
-        if (grant.ok) granted += grant.granted;
+        const grant = grantLease(state, b(budget), ((seed * 31 + i * 17) % 40) + 1, NOW);
+        if (grant.state) state = grant.state;
+        if (grant.result.ok) granted += grant.result.granted;
       }
       expect(granted).toBe(budget);
     }
@@ -69,14 +81,14 @@ describe("grantLease", () => {
 
 describe("returnUnits", () => {
   it("gives back today's unused units and re-arms the alert when the day is under budget again", () => {
-    expect(returnUnits({ day: DAY, spent: 10, alerted: true }, 10, DAY, 3, NOW)).toEqual({ day: DAY, spent: 7, alerted: false });
-    expect(returnUnits({ day: DAY, spent: 12, alerted: true }, 10, DAY, 1, NOW)).toEqual({ day: DAY, spent: 11, alerted: true });
+    expect(returnUnits({ day: DAY, spent: 10, alerted: true }, b(10), DAY, 3, NOW).state).toEqual({ day: DAY, spent: 7, alerted: false });
+    expect(returnUnits({ day: DAY, spent: 12, alerted: true }, b(10), DAY, 1, NOW).state).toEqual({ day: DAY, spent: 11, alerted: true });
   });
 
   it("drops units of a day that is over, and never goes below 0", () => {
-    expect(returnUnits({ day: DAY, spent: 10 }, 10, "2000-01-01", 3, NOW)).toBeUndefined();
-    expect(returnUnits({ day: "2000-01-01", spent: 10 }, 10, "2000-01-01", 3, NOW)).toBeUndefined();
-    expect(returnUnits({ day: DAY, spent: 2 }, 10, DAY, 5, NOW)).toEqual({ day: DAY, spent: 0, alerted: false });
+    expect(returnUnits({ day: DAY, spent: 10 }, b(10), "2000-01-01", 3, NOW).state).toBeUndefined();
+    expect(returnUnits({ day: "2000-01-01", spent: 10 }, b(10), "2000-01-01", 3, NOW).state).toBeUndefined();
+    expect(returnUnits({ day: DAY, spent: 2 }, b(10), DAY, 5, NOW).state).toEqual({ day: DAY, spent: 0, alerted: false });
   });
 });
 
