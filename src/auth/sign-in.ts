@@ -8,9 +8,10 @@ import { clientLimited } from "../limits/refusals";
 import { clientGuard, phoneGuard } from "../limits/stubs";
 import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
+import { findOrCreateUserWithSession } from "./code-sign-in";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./passwords";
-import { createSession, type NewSession, newSession } from "./sessions";
-import { createUserStatements, findUserByPhone, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
+import { createSession, type NewSession } from "./sessions";
+import { findUserByPhone, type PublicUser, toPublicUser } from "./users";
 
 export interface SignedIn {
   session: NewSession;
@@ -32,7 +33,7 @@ export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, 
   }
   let signedIn: SignedIn & { isNewUser: boolean };
   try {
-    signedIn = await findOrCreateUserSession(db, phone, scope.config.SESSION_TTL_SECONDS);
+    signedIn = await findOrCreateUserWithSession(db, phone.e164, scope.config.SESSION_TTL_SECONDS);
   } catch (error) {
     // D1 failed after the code was spent: not the user's fault, so the code is usable again.
     await spent.giveBack();
@@ -42,26 +43,6 @@ export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, 
   if (signedIn.isNewUser) publish(scope, { type: "user.created", userId, phone, method: "sms" });
   publish(scope, { type: "user.signed_in", userId, phone, method: "sms", isNewUser: signedIn.isNewUser });
   return signedIn;
-}
-
-async function findOrCreateUserSession(db: Db, phone: Phone, ttl: number): Promise<SignedIn & { isNewUser: boolean }> {
-  const existing = await findUserByPhone(db, phone.e164);
-  if (existing) {
-    return { session: await createSession(db, existing.id, ttl), user: toPublicUser(existing, phone.e164), isNewUser: false };
-  }
-
-  const created = createUserStatements(db, { phone: phone.e164 });
-  const { session, insert } = await newSession(db, created.row.id, ttl);
-  try {
-    await db.batch([...created.statements, insert]);
-    return { session, user: toPublicUser(created.row, phone.e164), isNewUser: true };
-  } catch (error) {
-    // Registered in the meantime by another flow (password registration): sign in to that user.
-    if (!isUniqueViolation(error)) throw error;
-    const winner = await findUserByPhone(db, phone.e164);
-    if (!winner) throw error;
-    return { session: await createSession(db, winner.id, ttl), user: toPublicUser(winner, phone.e164), isNewUser: false };
-  }
 }
 
 /**
