@@ -39,6 +39,7 @@ import { healthzBaseline, load, warmupSignIn } from "./driver.ts";
 import { HELP, options, UsageError } from "./options.ts";
 import { type Client, clientIp, phoneSource } from "./phones.ts";
 import { stopAll } from "./processes.ts";
+import { printProfile, startProfile } from "./profile.ts";
 import { buildReport, printReport } from "./report.ts";
 import { applyMigrations, buildWorker, prepareDocsAssets, startServer, stopServer, wranglerInstalled } from "./server.ts";
 
@@ -74,7 +75,9 @@ async function main(): Promise<void> {
   const serverLog = path.join(tempDir, "server.log");
 
   await prepareDocsAssets();
-  const bundle = await buildWorker(bundleDir, path.join(tempDir, "bundle-meta.json"));
+  // A profile is read against the unminified build, whose "// src/…" and "// node_modules/…"
+  // comments say where each function comes from.
+  const bundle = await buildWorker(bundleDir, path.join(tempDir, "bundle-meta.json"), opts.profile !== undefined);
   await applyMigrations(persistDir);
   const server = await startServer({
     entry: path.join(bundleDir, bundle.main),
@@ -99,7 +102,14 @@ async function main(): Promise<void> {
   const baseline = opts.baseline > 0 ? await healthzBaseline(server, opts) : undefined;
 
   log(`bench: load, ${opts.connections} connections for ${opts.duration} s`);
+  const profiler = opts.profile ? await startProfile(server.inspectorPort) : undefined;
   const result = await load(server, opts, nextClient);
+  if (profiler && opts.profile) {
+    const profile = await profiler.stop();
+    writeFileSync(path.resolve(opts.profile), JSON.stringify(profile));
+    printProfile(profile, result.signIns.length, path.join(bundleDir, bundle.main));
+    log(`bench: CPU profile written to ${opts.profile} (open it in Chrome DevTools or VS Code)`);
+  }
   await stopServer(server);
 
   const report = buildReport(opts, result, bundle, server.errors, baseline);

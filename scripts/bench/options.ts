@@ -19,6 +19,8 @@ Options (environment variable in brackets):
   --port <n>            server port (0 = a free one)             [BENCH_PORT]            default 0
   --json <file>         also write the results as JSON
   --keep                keep the temp directory (build, D1/DO state, full server log)
+  --profile <file>      also take a CPU profile of the Worker's isolate over the load
+                        (through wrangler dev's inspector) and print where its time went
   --help
 `;
 
@@ -37,6 +39,7 @@ export interface Options {
   port: number;
   json: string | undefined;
   keep: boolean;
+  profile: string | undefined;
 }
 
 type NumberFlag = "duration" | "connections" | "warmup" | "ranges" | "client-ips" | "baseline" | "start-timeout" | "request-timeout" | "port";
@@ -56,6 +59,7 @@ export function options(): Options {
       port: { type: "string" },
       json: { type: "string" },
       keep: { type: "boolean", default: false },
+      profile: { type: "string" },
       help: { type: "boolean", default: false },
     },
     allowPositionals: false,
@@ -82,5 +86,6 @@ export function options(): Options {
     port: num("port", "BENCH_PORT", 0, 0, 65535),
     json: values.json,
     keep: values.keep,
+    profile: values.profile,
   };
 }

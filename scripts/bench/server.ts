@@ -44,6 +44,8 @@ export interface Server {
   codes: CodeLog;
   /** Lines that report a failed request or a wrangler error; the first 5 kept. */
   errors: { count: number; samples: string[] };
+  /** wrangler dev's inspector (the Worker's isolate), for --profile. */
+  inspectorPort: number;
 }
 
 export function wranglerInstalled(): boolean {
@@ -71,9 +73,10 @@ export async function prepareDocsAssets(): Promise<void> {
 }
 
 /** Builds the Worker once, as it would be deployed, into `bundleDir`; its size and makeup. */
-export async function buildWorker(bundleDir: string, metafile: string): Promise<Bundle> {
-  log(`bench: building the Worker (wrangler deploy --dry-run --outdir ${bundleDir})`);
-  const dryRun = await runWrangler(["deploy", "--dry-run", "--env=", "--outdir", bundleDir, "--metafile", metafile], "wrangler deploy --dry-run");
+export async function buildWorker(bundleDir: string, metafile: string, unminified = false): Promise<Bundle> {
+  log(`bench: building the Worker (wrangler deploy --dry-run --outdir ${bundleDir}${unminified ? " --no-minify, for --profile" : ""})`);
+  const args = ["deploy", "--dry-run", "--env=", "--outdir", bundleDir, "--metafile", metafile, ...(unminified ? ["--no-minify"] : [])];
+  const dryRun = await runWrangler(args, "wrangler deploy --dry-run");
   return { ...bundleSize(bundleDir, dryRun), largestInputs: bundleInputs(metafile) };
 }
 
@@ -144,7 +147,7 @@ export async function startServer({
   const startedAt = performance.now();
   await waitUntilUp(base, child, startTimeout * 1000);
   log(`bench: server up after ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
-  return { process: child, base, port, codes, errors };
+  return { process: child, base, port, codes, errors, inspectorPort };
 }
 
 /** Stops wrangler dev and everything in its process group (workerd, esbuild). */

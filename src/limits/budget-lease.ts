@@ -18,6 +18,10 @@ export const BLOCK_MIN_SENDS = 100;
 export const RATE_WINDOW_MS = 10_000;
 /** The most units one lease hands out. */
 export const MAX_BLOCK = 32;
+/** Calls SmsBudget takes in RATE_WINDOW_MS before it hands out blocks on its own (200 a second). */
+export const OBJECT_BUSY_CALLS = 2_000;
+/** What SmsBudget aims for when it is busy: about this many calls a second, whatever the traffic. */
+export const OBJECT_TARGET_CALLS_PER_SECOND = 100;
 /** A lease may hold at most this fraction (1/n) of what is left of the day. */
 export const LOW_WATER_DIVISOR = 16;
 /** Units older than this go back to SmsBudget at the isolate's next send. */
@@ -33,6 +37,18 @@ export function blockWanted(recentSends: number, blockMinSends = BLOCK_MIN_SENDS
 }
 
 /** A lease: `granted` units of `day`'s budget, already counted as spent. */
+/**
+ * The block SmsBudget hands out, whatever was asked, given the calls it took in the last
+ * RATE_WINDOW_MS: 1 until it is busy (OBJECT_BUSY_CALLS), then enough that its calls fall back to
+ * about OBJECT_TARGET_CALLS_PER_SECOND. This is what keeps the one object under its ~1,000 calls a
+ * second when sends are spread thin over many isolates, none of them busy enough to ask for blocks.
+ */
+export function blockForLoad(recentCalls: number): number {
+  if (recentCalls < OBJECT_BUSY_CALLS) return 1;
+  const perSecond = (recentCalls * 1000) / RATE_WINDOW_MS;
+  return Math.min(MAX_BLOCK, Math.ceil(perSecond / OBJECT_TARGET_CALLS_PER_SECOND));
+}
+
 export type LeaseResult = { ok: true; granted: number; day: string; alertNow: boolean } | { ok: false; retryAfterMs: number; alertNow: boolean };
 
 /**

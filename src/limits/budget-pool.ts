@@ -21,7 +21,7 @@ type BudgetStub = Pick<DurableObjectStub<SmsBudget>, "spend" | "check" | "refund
 
 export class BudgetPool {
   private readonly state: PoolState = emptyPool();
-  /** One lease at a time: sends arriving while it is under way wait for it, then take from it. */
+  /** One block lease at a time: sends arriving while it is under way wait for it, then take from it. */
   private leasing: Promise<unknown> | undefined;
   /** A grant's alert whose send was given back: handed to the next send that goes out. */
   private pendingAlert = false;
@@ -43,19 +43,23 @@ export class BudgetPool {
       await this.leasing.catch(() => {});
     }
     const want = blockWanted(this.state.recent.length, this.blockMinSends);
-    if (want <= 1) {
-      const spent = await this.stub().spend(this.budget);
-      return spent.ok ? { ...spent, from: "call" } : spent;
-    }
-    const call = this.stub().lease(this.budget, want);
-    this.leasing = call;
     let lease: LeaseResult;
-    try {
-      lease = await call;
-    } finally {
-      if (this.leasing === call) this.leasing = undefined;
+    if (want <= 1) {
+      // A quiet isolate: one call per SMS, in parallel with other sends (no waiting on each other).
+      lease = await this.stub().lease(this.budget, 1);
+    } else {
+      const call = this.stub().lease(this.budget, want);
+      this.leasing = call;
+      try {
+        lease = await call;
+      } finally {
+        if (this.leasing === call) this.leasing = undefined;
+      }
     }
     if (!lease.ok) return lease;
+    // A single unit is given back to SmsBudget (refund) if unused, exactly like a spend() of old;
+    // the rest of a block (asked for, or handed out by a busy SmsBudget) is held here.
+    if (lease.granted === 1) return { ok: true, from: "call", alertNow: lease.alertNow };
     holdRest(this.state, lease.day, lease.granted, Date.now());
     return { ok: true, from: "held", day: lease.day, alertNow: lease.alertNow };
   }

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { BudgetResult, Today } from "./budget";
 import * as budgets from "./budget";
-import { grantLease, type LeaseResult, returnUnits } from "./budget-lease";
+import { blockForLoad, grantLease, type LeaseResult, RATE_WINDOW_MS, returnUnits } from "./budget-lease";
 
 export type { BudgetResult } from "./budget";
 export type { LeaseResult } from "./budget-lease";
@@ -34,6 +34,9 @@ export type { LeaseResult } from "./budget-lease";
 const TODAY = "today";
 
 export class SmsBudget extends DurableObject<Record<string, unknown>> {
+  /** When this object took its recent lease calls: only sizes blocks, never decides (kept in memory). */
+  private readonly calls: number[] = [];
+
   private load(): Today | undefined {
     return this.ctx.storage.kv.get<Today>(TODAY);
   }
@@ -51,7 +54,10 @@ export class SmsBudget extends DurableObject<Record<string, unknown>> {
 
   /** Takes up to `want` units (at least 1, at most what budget-lease.ts allows) from today's budget. */
   lease(budget: number, want: number): LeaseResult {
-    const decided = grantLease(this.load(), { budget }, want, Date.now());
+    const now = Date.now();
+    this.calls.push(now);
+    while (this.calls.length > 0 && this.calls[0]! <= now - RATE_WINDOW_MS) this.calls.shift();
+    const decided = grantLease(this.load(), { budget }, Math.max(want, blockForLoad(this.calls.length)), now);
     this.save(decided.state);
     return decided.result;
   }

@@ -23,6 +23,16 @@ describe("SmsBudget leases", () => {
     expect(await spentOf(stub)).toBe(500);
   });
 
+  it("hands out blocks on its own once it is busy, still never more than the budget", async () => {
+    const stub = fresh()();
+    // Called inside the object (no RPC per call), so that 2,100 calls fit in its 10 s rate window.
+    const results = await runInDurableObject(stub, (instance: SmsBudget) => Array.from({ length: 2_100 }, () => instance.lease(1_000_000, 1)));
+    const granted = results.map((r) => (r.ok ? r.granted : 0));
+    expect(granted.slice(0, 100).every((g) => g === 1)).toBe(true);
+    expect(Math.max(...granted)).toBeGreaterThan(1);
+    expect(await spentOf(stub)).toBe(granted.reduce((a, b) => a + b, 0));
+  });
+
   it("takes back unused units of today only", async () => {
     const stub = fresh()();
     const lease = await stub.lease(1000, 10);

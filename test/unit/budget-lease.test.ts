@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dayOf, spend, type Today } from "../../src/limits/budget";
 import {
   BLOCK_MIN_SENDS,
+  blockForLoad,
   blockWanted,
   emptyPool,
   grantLease,
@@ -10,6 +11,8 @@ import {
   LOW_WATER_DIVISOR,
   MAX_BLOCK,
   noteSend,
+  OBJECT_BUSY_CALLS,
+  OBJECT_TARGET_CALLS_PER_SECOND,
   putBack,
   RATE_WINDOW_MS,
   returnUnits,
@@ -98,6 +101,14 @@ describe("an isolate's pool", () => {
     expect(blockWanted(BLOCK_MIN_SENDS - 1)).toBe(1);
     expect(blockWanted(BLOCK_MIN_SENDS)).toBe(Math.ceil((BLOCK_MIN_SENDS * 1000) / RATE_WINDOW_MS));
     expect(blockWanted(100_000)).toBe(MAX_BLOCK);
+  });
+
+  it("a busy SmsBudget hands out blocks on its own, sized to bring its calls back to its target rate", () => {
+    expect(blockForLoad(0)).toBe(1);
+    expect(blockForLoad(OBJECT_BUSY_CALLS - 1)).toBe(1);
+    // 1,000 calls a second: blocks of 10 bring them to 100 a second.
+    expect(blockForLoad(1000 * (RATE_WINDOW_MS / 1000))).toBe(1000 / OBJECT_TARGET_CALLS_PER_SECOND);
+    expect(blockForLoad(1_000_000)).toBe(MAX_BLOCK);
   });
 
   it("counts only the sends inside the rate window", () => {
