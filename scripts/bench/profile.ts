@@ -32,7 +32,8 @@ export async function startProfile(inspectorPort: number): Promise<{ stop(): Pro
   // The user Worker's isolate (wrangler's own proxy workers are titled differently).
   const target = targets.find((t) => t.webSocketDebuggerUrl && /edge-phone-auth/.test(`${t.title} ${t.id}`)) ?? targets.find((t) => t.webSocketDebuggerUrl);
   if (!target?.webSocketDebuggerUrl) throw new BenchError(`no inspector target on port ${inspectorPort}`);
-  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  // wrangler's inspector proxy refuses a client without an Origin it allows (localhost).
+  const socket = new WebSocket(target.webSocketDebuggerUrl, { headers: { Origin: "http://localhost" } } as unknown as string[]);
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener("open", () => resolve(), { once: true });
     socket.addEventListener("error", () => reject(new BenchError("could not connect to the inspector")), { once: true });
@@ -87,7 +88,9 @@ export function printProfile(profile: CpuProfile, signIns: number, bundleFile: s
   const ownerOf = (frame: CallFrame) => (frame.url ? section(frame.lineNumber) : frame.functionName.startsWith("(") ? frame.functionName : "(runtime)");
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const owners = new Map<string, number>();
   const functions = new Map<string, number>();
   let total = 0;
