@@ -2,7 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
-  // Read on the Node side, applied inside workerd by test/setup.ts: the same SQL wrangler applies.
+  // Read on the Node side, applied inside workerd by test/support/setup.ts: the same SQL wrangler applies.
   const migrations = await readD1Migrations("./migrations");
   return {
     plugins: [
@@ -19,6 +19,10 @@ export default defineConfig(async () => {
     test: {
       setupFiles: ["./test/support/setup.ts"],
       include: ["test/**/*.test.ts"],
+      // Attack tests fire hundreds of requests through one local workerd; on a busy 2-core machine
+      // vitest's 5 s default fails them for the machine's load, not for what they check. No test
+      // asserts a duration, so a generous ceiling only stops a real hang.
+      testTimeout: 30_000,
     },
   };
 });
