@@ -1,6 +1,7 @@
 import type { SessionUser } from "../auth/sessions";
 import type { Config } from "../platform/config";
 import type { Logger } from "../platform/log";
+import type { AdminActor } from "./admin-auth";
 
 /**
  * Hono's environment for this app. The bindings' type, `Env`, is generated from wrangler.toml by
@@ -15,6 +16,8 @@ export interface Variables {
   log: Logger;
   /** Set by requireSession; read it with sessionOf(c). */
   session?: SessionUser;
+  /** Set by requireAdmin (admin routes); read it with adminOf(c). */
+  admin?: AdminActor;
 }
 
 export interface AppEnv {
