@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { getConfig, type Config } from "../platform/config";
 import type { Purpose } from "../codes/purpose";
 import { add, prune, total, type Buckets } from "./window";
+import { liftRange, type PhoneView, phoneView, type RangeView, rangeView, unlockPhone } from "./inspect";
 
 /**
  * Every decision about one number range that must be exact: resend cooldowns, daily caps, guess
@@ -385,6 +386,34 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     else state.loginFailures.push(now);
     this.savePhone(phone, state);
     return { ok: true, lockedNow: !success && state.loginFailures.length === cfg.LOGIN_MAX_FAILURES };
+  }
+
+  /** An operator's view of one phone's limits and its range's (GET /v1/admin/phones/{phone}). */
+  inspect(phone: string): PhoneView {
+    const now = Date.now();
+    return phoneView(this.loadPhone(phone, now), this.loadRange(now), this.config, now);
+  }
+
+  /** An operator's unlock (src/limits/inspect.ts says what it clears); answers the view after it. */
+  unlock(phone: string): PhoneView {
+    const now = Date.now();
+    const state = unlockPhone(this.loadPhone(phone, now));
+    this.savePhone(phone, state);
+    return phoneView(state, this.loadRange(now), this.config, now);
+  }
+
+  /** The range's own state: its window's counts and its block. */
+  inspectRange(): RangeView {
+    const now = Date.now();
+    return rangeView(this.loadRange(now), this.config, now);
+  }
+
+  /** An operator's lift of the range's block. */
+  liftRangeBlock(): { lifted: boolean } {
+    const now = Date.now();
+    const { range, lifted } = liftRange(this.loadRange(now), now);
+    this.saveRange(range);
+    return { lifted };
   }
 
   /** Drops every phone's expired state and the range's old buckets, then sleeps until next needed. */

@@ -70,6 +70,15 @@ export class SmsBudget extends DurableObject<Record<string, unknown>> {
     return { ok: true, alertNow: false };
   }
 
+  /** Today's figures for operators (GET /v1/admin/budget): takes nothing. */
+  status(budget: number): { day: string; budget: number; spent: number; left: number } {
+    const now = Date.now();
+    const day = dayOf(now);
+    const today = this.ctx.storage.kv.get<Today>("today");
+    const spent = today?.day === day ? today.spent : 0;
+    return { day, budget, spent, left: Math.max(0, budget - spent) };
+  }
+
   /**
    * Gives back an SMS that was not sent after all (the request was refused by another limit, or
    * every provider failed). If that brings the day back under budget, the alert is re-armed: the
