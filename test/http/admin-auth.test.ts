@@ -31,7 +31,10 @@ describe("who may call the admin API", () => {
 
   it("answers 401 admin_unauthorized without a key or with a wrong one, on every admin API route", async () => {
     for (const [method, path, body] of ROUTES.filter(([, path]) => path.startsWith("/v1/"))) {
-      for (const headers of [{}, { Authorization: "Bearer wrong-key-0123456789abcdef" }, { Authorization: `Bearer ${ADMIN_KEY}x` }]) {
+      for (const headers of [{}, { Authorization: "Bearer wrong-key-0123456789abcdef" }, { Authorization: `Bearer ${ADMIN_KEY}x` }] as Record<
+        string,
+        string
+      >[]) {
         const response = await call(method, path, body, { headers });
         expect(response.status, `${method} ${path}`).toBe(401);
         expect((await json<ErrorBody>(response)).error.code).toBe("admin_unauthorized");
