@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { verifyAccessJwt } from "../admin/access";
+import type { AdminActor } from "../admin/actor";
 import { publish } from "../events/publish";
 import { clientGuard } from "../limits/stubs";
 import type { Config } from "../platform/config";
@@ -8,12 +9,6 @@ import { sha256, timingSafeEqual, toHex } from "../platform/crypto";
 import type { AppEnv } from "./app-env";
 import { scopeOf } from "./context";
 import { ApiError } from "./errors/api-error";
-
-/** Who is acting: "key:<first 8 hex digits of the key's SHA-256>" or the Access email. */
-export interface AdminActor {
-  actor: string;
-  via: "key" | "access";
-}
 
 /** Whether any admin credential is configured; with none, the admin API and console do not exist (404). */
 export function adminEnabled(config: Config): boolean {

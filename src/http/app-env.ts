@@ -1,7 +1,7 @@
+import type { AdminActor } from "../admin/actor";
 import type { SessionUser } from "../auth/sessions";
 import type { Config } from "../platform/config";
 import type { Logger } from "../platform/log";
-import type { AdminActor } from "./admin-auth";
 
 /**
  * Hono's environment for this app. The bindings' type, `Env`, is generated from wrangler.toml by
