@@ -57,4 +57,8 @@ async function serve(c: Context<AppEnv>, name: keyof typeof FILES): Promise<Resp
 
 export const adminConsoleRoutes = new Hono<AppEnv>()
   .get("/admin", page, consoleEnabled, (c) => serve(c, ""))
-  .get("/admin/:file{console\\.(?:js|css)}", file, consoleEnabled, (c) => serve(c, c.req.param("file") as "console.js" | "console.css"));
+  .get("/admin/:file", file, consoleEnabled, (c) => {
+    const name = c.req.param("file");
+    if (name !== "console.js" && name !== "console.css") throw new ApiError("not_found");
+    return serve(c, name);
+  });
