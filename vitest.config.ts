@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -11,6 +12,8 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             ENVIRONMENT: "test",
+            // The admin API is on in tests, with the key test/support/admin.ts sends (only its hash is configured).
+            ADMIN_API_KEYS: createHash("sha256").update("test-admin-key-0123456789abcdef").digest("hex"),
             TEST_MIGRATIONS: migrations,
           },
         },

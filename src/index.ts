@@ -1,4 +1,5 @@
 import { app } from "./app";
+import { runDailySweeps } from "./scheduled";
 
 export type { AppType } from "./app";
 export type { ErrorBody } from "./http/contract";
@@ -6,4 +7,7 @@ export { ClientGuard } from "./limits/client-guard";
 export { PhoneGuard } from "./limits/phone-guard";
 export { SmsBudget } from "./limits/sms-budget";
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+export default {
+  fetch: app.fetch,
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(runDailySweeps(env)),
+} satisfies ExportedHandler<Env>;

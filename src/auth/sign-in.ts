@@ -1,13 +1,14 @@
 import { eq } from "drizzle-orm";
 import { type SpentCode, verifyCode } from "../codes/verify";
 import type { Db } from "../db/client";
-import { users } from "../db/schema";
+import { type UserRow, users } from "../db/schema";
 import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
 import { clientLimited } from "../limits/refusals";
 import { clientGuard, phoneGuard } from "../limits/stubs";
 import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
+import { refuseBanned } from "./bans";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./passwords";
 import { createSession, type NewSession, newSession } from "./sessions";
 import { createUserStatements, findUserByPhone, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
@@ -32,10 +33,11 @@ export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, 
   }
   let signedIn: SignedIn & { isNewUser: boolean };
   try {
-    signedIn = await findOrCreateUserSession(db, phone, scope.config.SESSION_TTL_SECONDS);
+    signedIn = await findOrCreateUserSession(db, phone, scope.config.SESSION_TTL_SECONDS, (user) => refuseBanned(scope, user, phone, "sms"));
   } catch (error) {
     // D1 failed after the code was spent: not the user's fault, so the code is usable again.
-    await spent.giveBack();
+    // A banned account's refusal is not a failure to undo: the code stays spent.
+    if (!(error instanceof ApiError)) await spent.giveBack();
     throw error;
   }
   const userId = signedIn.user.id;
@@ -44,9 +46,10 @@ export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, 
   return signedIn;
 }
 
-async function findOrCreateUserSession(db: Db, phone: Phone, ttl: number): Promise<SignedIn & { isNewUser: boolean }> {
+async function findOrCreateUserSession(db: Db, phone: Phone, ttl: number, admit: (user: UserRow) => void): Promise<SignedIn & { isNewUser: boolean }> {
   const existing = await findUserByPhone(db, phone.e164);
   if (existing) {
+    admit(existing);
     return { session: await createSession(db, existing.id, ttl), user: toPublicUser(existing, phone.e164), isNewUser: false };
   }
 
@@ -60,6 +63,7 @@ async function findOrCreateUserSession(db: Db, phone: Phone, ttl: number): Promi
     if (!isUniqueViolation(error)) throw error;
     const winner = await findUserByPhone(db, phone.e164);
     if (!winner) throw error;
+    admit(winner);
     return { session: await createSession(db, winner.id, ttl), user: toPublicUser(winner, phone.e164), isNewUser: false };
   }
 }
@@ -89,6 +93,8 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
     publish(scope, { type: "sign_in.failed", phone, method: "password", reason: "invalid_credentials" });
     throw new ApiError("invalid_credentials");
   }
+
+  refuseBanned(scope, user, phone, "password");
 
   if (needsRehash(stored)) {
     // The cost setting changed since this hash was made: store it again at today's cost.

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { adminSettingIssues, adminSettings } from "./settings/admin";
 import { bool, int, list } from "./settings/parse";
 
 /**
@@ -73,8 +74,10 @@ const configSchema = z
 
     CORS_ORIGINS: list(""),
     DOCS_ENABLED: bool(true),
+    ...adminSettings,
   })
   .transform((cfg, ctx) => {
+    for (const issue of adminSettingIssues(cfg)) ctx.addIssue({ code: "custom", path: [issue.setting], message: issue.message });
     if (cfg.ENVIRONMENT !== "production") {
       // `npm install && npm run dev` must work with no .dev.vars, so development and tests get a
       // fixed secret; the prefix makes production refuse it if it is ever copied there.
