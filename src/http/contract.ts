@@ -30,6 +30,7 @@ export const TAGS = {
   Registration: "Password registration: send a `register` code, verify it, then set a password and the profile.",
   Auth: "Signing in and out, resetting the password.",
   Account: "The signed-in user.",
+  WeChat: "WeChat Mini Program sign-in and carrier one-tap: proving a phone without an SMS.",
   Meta: "Health and this documentation.",
 } as const;
 export type Tag = keyof typeof TAGS;
@@ -72,7 +73,7 @@ export function commonErrors(contract: Pick<RouteContract, "auth" | "body">): Er
  * http/schemas.ts keeps it equal to the schema the document publishes.
  */
 export interface ErrorBody<C extends ErrorCode = ErrorCode> {
-  error: { code: C; message: string; details?: FieldIssue[]; retryAfter?: number; attemptsLeft?: number };
+  error: { code: C; message: string; details?: FieldIssue[]; retryAfter?: number; attemptsLeft?: number; fallback?: "sms" };
 }
 
 /** One typed answer per error code, each under its own status: what hc<AppType>() shows a client. */

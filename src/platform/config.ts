@@ -1,5 +1,7 @@
 import * as z from "zod";
+import { oneTapSettings } from "./settings/one-tap";
 import { bool, int, list } from "./settings/parse";
+import { wechatSettings } from "./settings/wechat";
 
 /**
  * Every setting the Worker reads, parsed once per isolate into a typed object.
@@ -73,6 +75,8 @@ const configSchema = z
 
     CORS_ORIGINS: list(""),
     DOCS_ENABLED: bool(true),
+    ...wechatSettings,
+    ...oneTapSettings,
   })
   .transform((cfg, ctx) => {
     if (cfg.ENVIRONMENT !== "production") {
