@@ -6,7 +6,7 @@ import { APP_SECRET, fakeWechat, identityAnswer, phoneAnswer, unique, uniqueAppI
 const sms = captureSms();
 
 afterEach(() => {
-  vi.mocked(globalThis.fetch).mockRestore();
+  if (vi.isMockFunction(globalThis.fetch)) vi.mocked(globalThis.fetch).mockRestore();
 });
 
 async function ticketFor(wx: ReturnType<typeof fakeWechat>, settings: Record<string, unknown>, openid = unique("openid")): Promise<string> {
@@ -22,7 +22,7 @@ describe("wechatTicket", () => {
     const settings = wechatEnv(uniqueAppId());
     const ticket = await ticketFor(wx, settings);
     const phones = Array.from({ length: 10 }, () => uniquePhone());
-    phones.forEach((phone, i) => wx.phones.set(`p${i}`, phoneAnswer(phone)));
+    for (const [i, phone] of phones.entries()) wx.phones.set(`p${i}`, phoneAnswer(phone));
     const answers = await Promise.all(phones.map((_, i) => post("/v1/auth/wechat/phone", { phoneCode: `p${i}`, wechatTicket: ticket }, { env: settings })));
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([200, ...Array(9).fill(401)]);

@@ -5,7 +5,7 @@ import { fakeWechat, phoneAnswer, uniqueAppId, wechatEnv } from "../support/wech
 const sms = captureSms();
 
 afterEach(() => {
-  vi.mocked(globalThis.fetch).mockRestore();
+  if (vi.isMockFunction(globalThis.fetch)) vi.mocked(globalThis.fetch).mockRestore();
 });
 
 /** A getuserphonenumber code for a fresh number. */

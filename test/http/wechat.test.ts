@@ -6,7 +6,7 @@ const sms = captureSms();
 
 afterEach(() => {
   // Only the fetch spy: the SMS capture (a spy on console.log) stays for the whole file.
-  vi.mocked(globalThis.fetch).mockRestore();
+  if (vi.isMockFunction(globalThis.fetch)) vi.mocked(globalThis.fetch).mockRestore();
 });
 
 interface SignedInBody {
