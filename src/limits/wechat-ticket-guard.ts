@@ -1,48 +1,49 @@
 import { DurableObject } from "cloudflare:workers";
-import { issueTicket, nextExpiry, prune, restoreTicket, spendTicket, type TicketEntry, type Tickets } from "./wechat-tickets";
+import { CleanupAlarm } from "./cleanup-alarm";
+import type { Decision } from "./decision";
+import type { SpendResult, TicketEntry, Tickets } from "./wechat-tickets";
+import * as tickets from "./wechat-tickets";
 
 /**
  * The live WeChat tickets of one WeChat identity (one object per identity, named by a keyed hash of
- * it: src/wechat/ticket.ts). Every method is load → decide (wechat-tickets.ts) → save with no await
- * in between, and one object runs one call at a time: parallel uses of one ticket have one winner.
+ * it: src/wechat/ticket.ts). Every method loads, decides (wechat-tickets.ts) and saves with no
+ * await in between, and one object runs one call at a time: parallel uses of one ticket have one
+ * winner.
  */
 const KEY = "tickets";
 
 export class WechatTicketGuard extends DurableObject<Record<string, unknown>> {
+  private readonly cleanup = new CleanupAlarm(this.ctx.storage, tickets.TICKET_MAX_LIFE_MS);
+
   issue(jti: string, entry: TicketEntry): void {
-    const tickets = issueTicket(this.load(), jti, entry, Date.now());
-    this.save(tickets);
+    this.save(tickets.issue(this.load(), jti, entry, Date.now()));
   }
 
-  spend(jti: string): { ok: true; entry: TicketEntry } | { ok: false } {
-    const result = spendTicket(this.load(), jti, Date.now());
-    this.save(result.tickets);
-    return result.ok ? { ok: true, entry: result.entry } : { ok: false };
+  spend(jti: string): SpendResult {
+    return this.save(tickets.spend(this.load(), jti, Date.now()));
   }
 
   restore(jti: string, entry: TicketEntry): void {
-    this.save(restoreTicket(this.load(), jti, entry, Date.now()));
+    this.save(tickets.restore(this.load(), jti, entry, Date.now()));
   }
 
   override async alarm(): Promise<void> {
-    const tickets = prune(this.load(), Date.now());
-    const next = nextExpiry(tickets);
-    if (next === undefined) await this.ctx.storage.deleteAll();
-    else {
-      this.ctx.storage.kv.put(KEY, tickets);
-      await this.ctx.storage.setAlarm(next);
+    await this.cleanup.run((now) => {
+      const left = tickets.sweep(this.load(), now);
+      if (left) this.ctx.storage.kv.put(KEY, left);
+      return left !== undefined;
+    });
+  }
+
+  private load(): Tickets | undefined {
+    return this.ctx.storage.kv.get<Tickets>(KEY);
+  }
+
+  private save<R>(decided: Decision<R, Tickets>): R {
+    if (decided.state) {
+      this.ctx.storage.kv.put(KEY, decided.state);
+      this.cleanup.ensure();
     }
-  }
-
-  private load(): Tickets {
-    return this.ctx.storage.kv.get<Tickets>(KEY) ?? {};
-  }
-
-  private save(tickets: Tickets): void {
-    this.ctx.storage.kv.put(KEY, tickets);
-    const next = nextExpiry(tickets);
-    // Not awaited: the callers must stay free of awaits to stay atomic. The alarm only cleans up;
-    // expired tickets are refused by the decisions whether or not it has run.
-    if (next !== undefined) this.ctx.storage.setAlarm(next).catch(() => {});
+    return decided.result;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { issueTicket, MAX_LIVE_TICKETS, nextExpiry, restoreTicket, spendTicket, type Tickets } from "../../src/limits/wechat-tickets";
+import { issue, MAX_LIVE_TICKETS, restore, spend, sweep, type Tickets } from "../../src/limits/wechat-tickets";
 import { maskWechatIdentifier, wechatIdentifier } from "../../src/wechat/identity";
 import { cacheEntry, decide } from "../../src/wechat/token-cache";
 
@@ -33,27 +33,27 @@ describe("access-token cache decisions", () => {
 describe("ticket single use", () => {
   const entry = (expiresAt: number) => ({ openid: "o", expiresAt });
 
-  it("a registered ticket is spent once; a second spend and an unknown id fail", () => {
-    const issued = issueTicket({}, "j1", entry(NOW + 300_000), NOW);
-    const first = spendTicket(issued, "j1", NOW + 1);
-    expect(first.ok && first.entry).toEqual(entry(NOW + 300_000));
-    expect(spendTicket(first.tickets, "j1", NOW + 2).ok).toBe(false);
-    expect(spendTicket(issued, "other", NOW).ok).toBe(false);
+  it("a registered ticket is spent once; a second spend and an unknown id fail and write nothing", () => {
+    const issued = issue(undefined, "j1", entry(NOW + 300_000), NOW).state;
+    const first = spend(issued, "j1", NOW + 1);
+    expect(first.result).toEqual({ ok: true, entry: entry(NOW + 300_000) });
+    expect(spend(first.state, "j1", NOW + 2)).toEqual({ result: { ok: false }, state: undefined });
+    expect(spend(issued, "other", NOW)).toEqual({ result: { ok: false }, state: undefined });
   });
 
   it("an expired ticket cannot be spent or restored", () => {
-    const issued = issueTicket({}, "j1", entry(NOW + 300_000), NOW);
-    expect(spendTicket(issued, "j1", NOW + 300_000).ok).toBe(false);
-    expect(restoreTicket({}, "j1", entry(NOW + 10), NOW + 10)).toEqual({});
-    expect(restoreTicket({}, "j1", entry(NOW + 10), NOW)).toEqual({ j1: entry(NOW + 10) });
+    const issued = issue(undefined, "j1", entry(NOW + 300_000), NOW).state;
+    expect(spend(issued, "j1", NOW + 300_000).result.ok).toBe(false);
+    expect(restore({}, "j1", entry(NOW + 10), NOW + 10).state).toBeUndefined();
+    expect(restore({}, "j1", entry(NOW + 10), NOW).state).toEqual({ j1: entry(NOW + 10) });
   });
 
-  it("keeps at most MAX_LIVE_TICKETS per identity, dropping the oldest", () => {
-    let tickets: Tickets = {};
-    for (let i = 0; i < MAX_LIVE_TICKETS + 3; i++) tickets = issueTicket(tickets, `j${i}`, entry(NOW + 1000 + i), NOW);
-    expect(Object.keys(tickets).sort()).toEqual(["j3", "j4", "j5", "j6", "j7"]);
-    expect(nextExpiry(tickets)).toBe(NOW + 1003);
-    expect(nextExpiry({})).toBeUndefined();
+  it("keeps at most MAX_LIVE_TICKETS per identity, dropping the oldest; sweep drops the expired", () => {
+    let tickets: Tickets | undefined;
+    for (let i = 0; i < MAX_LIVE_TICKETS + 3; i++) tickets = issue(tickets, `j${i}`, entry(NOW + 1000 + i), NOW).state;
+    expect(Object.keys(tickets!).sort()).toEqual(["j3", "j4", "j5", "j6", "j7"]);
+    expect(Object.keys(sweep(tickets, NOW + 1005)!).sort()).toEqual(["j6", "j7"]);
+    expect(sweep(tickets, NOW + 1007)).toBeUndefined();
   });
 });
 
