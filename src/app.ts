@@ -15,9 +15,12 @@ import { authRoutes } from "./routes/auth";
 import { codeRoutes } from "./routes/codes";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { identityRoutes } from "./routes/identities";
 import { meRoutes } from "./routes/me";
+import { oneTapRoutes } from "./routes/one-tap";
 import { passwordRoutes } from "./routes/password";
 import { registerRoutes } from "./routes/register";
+import { wechatRoutes } from "./routes/wechat";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -29,7 +32,10 @@ const v1 = new Hono<AppEnv>()
   .route("/", meRoutes)
   .route("/", adminUserRoutes)
   .route("/", adminLimitRoutes)
-  .route("/", adminAuditRoutes);
+  .route("/", adminAuditRoutes)
+  .route("/", wechatRoutes)
+  .route("/", oneTapRoutes)
+  .route("/", identityRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(async (c, next) => {

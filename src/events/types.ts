@@ -24,6 +24,8 @@ export type DomainEvent =
     }
   | { type: "user.phone_changed"; userId: string; from: string | null; to: Phone }
   | { type: "user.password_changed"; userId: string; phone: Phone | null; reason: "reset" | "set" | "changed" }
+  | { type: "identity.linked"; userId: string; provider: "wechat" }
+  | { type: "identity.unlinked"; userId: string; provider: "wechat" }
   | { type: "phone.locked"; phone: Phone; reason: "guesses" | "password" }
   | { type: "prefix.blocked"; range: string }
   | { type: "budget.exhausted"; budget: number }

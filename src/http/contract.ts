@@ -31,6 +31,7 @@ export const TAGS = {
   Registration: "Password registration: send a `register` code, verify it, then set a password and the profile.",
   Auth: "Signing in and out, resetting the password.",
   Account: "The signed-in user.",
+  WeChat: "WeChat Mini Program sign-in and carrier one-tap: proving a phone without an SMS.",
   Meta: "Health and this documentation.",
   Admin:
     "For operators (docs/admin.md): `Authorization: Bearer <admin key>` or Cloudflare Access. Every route answers 404 when no admin credential is configured.",
@@ -89,7 +90,7 @@ export function commonErrors(contract: Pick<RouteContract, "auth" | "body" | "qu
  * http/schemas.ts keeps it equal to the schema the document publishes.
  */
 export interface ErrorBody<C extends ErrorCode = ErrorCode> {
-  error: { code: C; message: string; details?: FieldIssue[]; retryAfter?: number; attemptsLeft?: number };
+  error: { code: C; message: string; details?: FieldIssue[]; retryAfter?: number; attemptsLeft?: number; fallback?: "sms" };
 }
 
 /** One typed answer per error code, each under its own status: what hc<AppType>() shows a client. */
