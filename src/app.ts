@@ -7,17 +7,35 @@ import { ApiError } from "./http/errors/api-error";
 import { handleError } from "./http/errors/on-error";
 import { ConfigError, getConfig } from "./platform/config";
 import { createLogger } from "./platform/log";
+import { adminAuditRoutes } from "./routes/admin-audit";
+import { adminConsoleRoutes } from "./routes/admin-console";
+import { adminLimitRoutes } from "./routes/admin-limits";
+import { adminUserRoutes } from "./routes/admin-users";
 import { authRoutes } from "./routes/auth";
 import { codeRoutes } from "./routes/codes";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { identityRoutes } from "./routes/identities";
 import { meRoutes } from "./routes/me";
+import { oneTapRoutes } from "./routes/one-tap";
 import { passwordRoutes } from "./routes/password";
 import { registerRoutes } from "./routes/register";
+import { wechatRoutes } from "./routes/wechat";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-const v1 = new Hono<AppEnv>().route("/", codeRoutes).route("/", authRoutes).route("/", registerRoutes).route("/", passwordRoutes).route("/", meRoutes);
+const v1 = new Hono<AppEnv>()
+  .route("/", codeRoutes)
+  .route("/", authRoutes)
+  .route("/", registerRoutes)
+  .route("/", passwordRoutes)
+  .route("/", meRoutes)
+  .route("/", adminUserRoutes)
+  .route("/", adminLimitRoutes)
+  .route("/", adminAuditRoutes)
+  .route("/", wechatRoutes)
+  .route("/", oneTapRoutes)
+  .route("/", identityRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(async (c, next) => {
@@ -65,6 +83,7 @@ export const app = new Hono<AppEnv>()
     docsRoutes((): readonly RouterRoute[] => app.routes),
   )
   .route("/v1", v1)
+  .route("/", adminConsoleRoutes)
   .notFound(() => {
     throw new ApiError("not_found");
   })

@@ -10,7 +10,7 @@ import { type PublicUser, toPublicUser } from "./users";
  *
  * 1. a user row, only if no phone identity holds the number yet;
  * 2. the phone identity, only if step 1 made the user;
- * 3. the session, for the user the identity now names (new or existing);
+ * 3. the session, for the user the identity now names (new or existing), unless that user is banned;
  * 4. that user, read back.
  *
  * The conditions make every statement a no-op rather than a constraint error when the number is
@@ -21,9 +21,11 @@ const CREATE_USER = `INSERT INTO users (id, nickname, avatar_url, password_hash,
   SELECT ?1, NULL, NULL, NULL, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM identities WHERE provider = 'phone' AND identifier = ?4)`;
 const CREATE_IDENTITY = `INSERT INTO identities (provider, identifier, user_id, created_at)
   SELECT 'phone', ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?4)`;
+// Never for a banned user: the batch writes no session, and the caller's admit() answers 403.
 const CREATE_SESSION = `INSERT INTO sessions (token_hash, user_id, expires_at, created_at, last_seen_at)
-  SELECT ?1, user_id, ?2, ?3, ?4 FROM identities WHERE provider = 'phone' AND identifier = ?5`;
-const READ_USER = `SELECT u.id, u.nickname, u.avatar_url, u.password_hash, u.created_at, u.updated_at
+  SELECT ?1, i.user_id, ?2, ?3, ?4 FROM identities i JOIN users u ON u.id = i.user_id
+  WHERE i.provider = 'phone' AND i.identifier = ?5 AND u.banned_at IS NULL`;
+const READ_USER = `SELECT u.id, u.nickname, u.avatar_url, u.password_hash, u.created_at, u.updated_at, u.banned_at, u.ban_reason
   FROM identities i JOIN users u ON u.id = i.user_id WHERE i.provider = 'phone' AND i.identifier = ?1 LIMIT 1`;
 
 interface UserRowSql {
@@ -33,6 +35,8 @@ interface UserRowSql {
   password_hash: string | null;
   created_at: number;
   updated_at: number;
+  banned_at: number | null;
+  ban_reason: string | null;
 }
 
 const fromSql = (r: UserRowSql): UserRow => ({
@@ -42,12 +46,16 @@ const fromSql = (r: UserRowSql): UserRow => ({
   passwordHash: r.password_hash,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  bannedAt: r.banned_at,
+  banReason: r.ban_reason,
 });
 
 export async function findOrCreateUserWithSession(
   db: Db,
   phone: string,
   ttlSeconds: number,
+  /** Throws to refuse the user (a ban); then no session was written. */
+  admit: (user: UserRow) => void,
   now = Date.now(),
 ): Promise<{ session: NewSession; user: PublicUser; isNewUser: boolean }> {
   const newId = crypto.randomUUID();
@@ -67,5 +75,6 @@ export async function findOrCreateUserWithSession(
   const row = found && fromSql(found);
   // The batch is atomic: the identity exists after it, so this cannot happen short of a schema change.
   if (!row) throw new Error("sign-in batch returned no user");
+  admit(row);
   return { session: { token, expiresAt }, user: toPublicUser(row, phone), isNewUser: row.id === newId };
 }

@@ -40,11 +40,17 @@ export function inBackground(c: Context<AppEnv>): (work: Promise<unknown>) => vo
 // Our tokens are 32 random bytes in base64url; anything else cannot match and skips the lookup.
 const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
 
-/** The session behind `Authorization: Bearer <token>`, or undefined. */
+/**
+ * The session behind `Authorization: Bearer <token>`, or undefined. A banned user's session is
+ * refused with 403 account_disabled (banning deletes the sessions too; this check covers a session
+ * a sign-in racing the ban created just after).
+ */
 export async function readSession(c: Context<AppEnv>): Promise<SessionUser | undefined> {
   const match = BEARER.exec(c.req.header("Authorization") ?? "");
   if (!match) return undefined;
-  return validateSession(dbOf(c), match[1]!, c.get("config").SESSION_TTL_SECONDS, inBackground(c));
+  const session = await validateSession(dbOf(c), match[1]!, c.get("config").SESSION_TTL_SECONDS, inBackground(c));
+  if (session && session.user.bannedAt !== null) throw new ApiError("account_disabled");
+  return session;
 }
 
 /** 401 unauthorized unless the request carries a live session; sets `c.var.session`. */

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { BudgetResult, Today } from "./budget";
 import * as budgets from "./budget";
 import { blockForLoad, grantLease, type LeaseResult, RATE_WINDOW_MS, returnUnits } from "./budget-lease";
+import { budgetStatus } from "./inspect";
 
 export type { BudgetResult } from "./budget";
 export type { LeaseResult } from "./budget-lease";
@@ -75,5 +76,10 @@ export class SmsBudget extends DurableObject<Record<string, unknown>> {
   /** Gives back an SMS that was not sent after all; re-arms the alert if the day is back under budget. */
   refund(budget: number): void {
     this.save(budgets.refund(this.load(), { budget }, Date.now()).state);
+  }
+
+  /** Today's figures for operators (GET /v1/admin/budget): takes nothing. */
+  status(budget: number): { day: string; budget: number; spent: number; left: number } {
+    return budgetStatus(this.load(), { budget }, Date.now());
   }
 }

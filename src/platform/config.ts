@@ -1,5 +1,8 @@
 import * as z from "zod";
+import { adminSettingIssues, adminSettings } from "./settings/admin";
+import { oneTapSettings } from "./settings/one-tap";
 import { bool, int, list } from "./settings/parse";
+import { wechatSettings } from "./settings/wechat";
 
 /**
  * Every setting the Worker reads, parsed once per isolate into a typed object.
@@ -73,8 +76,12 @@ const configSchema = z
 
     CORS_ORIGINS: list(""),
     DOCS_ENABLED: bool(true),
+    ...adminSettings,
+    ...wechatSettings,
+    ...oneTapSettings,
   })
   .transform((cfg, ctx) => {
+    for (const issue of adminSettingIssues(cfg)) ctx.addIssue({ code: "custom", path: [issue.setting], message: issue.message });
     if (cfg.ENVIRONMENT !== "production") {
       // `npm install && npm run dev` must work with no .dev.vars, so development and tests get a
       // fixed secret; the prefix makes production refuse it if it is ever copied there.

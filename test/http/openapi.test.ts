@@ -126,7 +126,13 @@ describe("GET /openapi.json", () => {
     expect((sendCode.properties as Record<string, { enum?: string[] }>).purpose!.enum).toEqual(["login", "register", "reset_password", "change_phone"]);
     expect(op("/v1/me", "get").security).toEqual([{ bearer: [] }]);
     expect(op("/v1/auth/sms-login", "post").security).toEqual([]);
-    expect((doc.components as { securitySchemes: unknown }).securitySchemes).toEqual({ bearer: expect.objectContaining({ type: "http", scheme: "bearer" }) });
+    expect((doc.components as { securitySchemes: unknown }).securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: "http", scheme: "bearer" }),
+      adminKey: expect.objectContaining({ type: "http", scheme: "bearer" }),
+      cloudflareAccess: expect.objectContaining({ type: "apiKey", in: "header", name: "Cf-Access-Jwt-Assertion" }),
+    });
+    expect(op("/v1/admin/users", "get").security).toEqual([{ adminKey: [] }, { cloudflareAccess: [] }]);
+    expect(op("/v1/admin/users", "get").parameters).toContainEqual(expect.objectContaining({ name: "phone", in: "query", required: true }));
     for (const route of ROUTES) {
       const requestBody = op(openApiPath(route.path).path, route.method).requestBody;
       expect(requestBody !== undefined, `${route.method} ${route.path}`).toBe(route.contract.body !== undefined);
