@@ -45,7 +45,15 @@ export const app = new Hono<AppEnv>()
     c.set("requestId", id);
     c.set("log", createLogger(id));
     c.header("X-Request-Id", id);
-    await next();
+    // Resolved once the answer is built, errors included: work deferred to it (the audit trail's
+    // one batch per request) sees every event the request published.
+    let resolve = () => {};
+    c.set("answered", new Promise<void>((r) => (resolve = r)));
+    try {
+      await next();
+    } finally {
+      resolve();
+    }
   })
   .use(async (c, next) => {
     try {

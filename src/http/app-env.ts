@@ -14,6 +14,8 @@ export interface Variables {
   requestId: string;
   /** This request's logger, carrying its id. */
   log: Logger;
+  /** Resolves once the answer is built (src/app.ts). */
+  answered: Promise<void>;
   /** Set by requireSession; read it with sessionOf(c). */
   session?: SessionUser;
   /** Set by requireAdmin (admin routes); read it with adminOf(c). */

@@ -8,7 +8,14 @@ import { ApiError } from "./errors/api-error";
 
 /** What the domain needs from this request (platform/scope.ts), built from the context. */
 export function scopeOf(c: Context<AppEnv>): RequestScope {
-  return { env: c.env, config: c.get("config"), log: c.get("log"), clientIp: c.req.header("CF-Connecting-IP"), defer: inBackground(c) };
+  return {
+    env: c.env,
+    config: c.get("config"),
+    log: c.get("log"),
+    clientIp: c.req.header("CF-Connecting-IP"),
+    defer: inBackground(c),
+    answered: c.get("answered"),
+  };
 }
 
 // drizzle's handle holds no per-request state, and the D1 binding is the same object for the

@@ -14,4 +14,9 @@ export interface RequestScope {
   clientIp: string | undefined;
   /** Runs work after the answer is sent (waitUntil): cleanup nobody waits for. */
   defer: (work: Promise<unknown>) => void;
+  /**
+   * Resolves once the request's answer is built: work that should see all of the request's events
+   * waits for it (the audit trail writes them in one D1 batch). Absent outside a request (Cron).
+   */
+  answered?: Promise<void>;
 }
