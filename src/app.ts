@@ -14,10 +14,18 @@ import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
 import { passwordRoutes } from "./routes/password";
 import { registerRoutes } from "./routes/register";
+import { sessionRoutes } from "./routes/sessions";
+import { wellKnownRoutes } from "./routes/well-known";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-const v1 = new Hono<AppEnv>().route("/", codeRoutes).route("/", authRoutes).route("/", registerRoutes).route("/", passwordRoutes).route("/", meRoutes);
+const v1 = new Hono<AppEnv>()
+  .route("/", codeRoutes)
+  .route("/", authRoutes)
+  .route("/", registerRoutes)
+  .route("/", passwordRoutes)
+  .route("/", meRoutes)
+  .route("/", sessionRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(async (c, next) => {
@@ -60,6 +68,7 @@ export const app = new Hono<AppEnv>()
     }),
   )
   .route("/", healthRoutes)
+  .route("/", wellKnownRoutes)
   .route(
     "/",
     docsRoutes((): readonly RouterRoute[] => app.routes),

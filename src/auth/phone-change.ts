@@ -6,7 +6,7 @@ import { ApiError } from "../http/errors/api-error";
 import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import { type PhoneProof, provePhone } from "./phone-proof";
-import type { SessionUser } from "./sessions";
+import { endUserSessions, type SessionUser } from "./sessions";
 import { findUserById, isPhoneRegistered, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
 
 /**
@@ -25,6 +25,8 @@ export async function changePhone(scope: RequestScope, db: Db, session: SessionU
       db.delete(identities).where(and(eq(identities.userId, userId), eq(identities.provider, "phone"))),
       db.insert(identities).values({ provider: "phone", identifier: phone.e164, userId, createdAt: now }),
       db.update(users).set({ updatedAt: now }).where(eq(users.id, userId)),
+      // Whoever else was signed in to the account is out: only the session that proved it stays.
+      endUserSessions(db, userId, session.sessionId),
     ]);
   } catch (error) {
     if (isUniqueViolation(error)) throw new ApiError("phone_registered");
@@ -33,6 +35,7 @@ export async function changePhone(scope: RequestScope, db: Db, session: SessionU
   }
   scope.log.event("phone.changed", { from: session.phone ? maskPhone(session.phone) : null, to: maskPhone(phone) });
   publish(scope, { type: "user.phone_changed", userId, from: session.phone, to: phone });
+  publish(scope, { type: "session.ended", userId, reason: "phone_changed" });
   const updated = await findUserById(db, userId);
   if (!updated) throw new ApiError("unauthorized");
   return toPublicUser(updated.user, updated.phone);

@@ -5,7 +5,7 @@ import { ApiError } from "../http/errors/api-error";
 import { phoneGuard } from "../limits/stubs";
 import type { RequestScope } from "../platform/scope";
 import { assertStrongPassword, hashPassword } from "./passwords";
-import { type NewSession, newSession } from "./sessions";
+import { type NewSession, startSession } from "./sessions";
 import { createUserStatements, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
 
 /**
@@ -40,9 +40,9 @@ export async function completeRegistration(scope: RequestScope, db: Db, token: s
   if (!taken.ok) throw new ApiError(taken.reason === "password_required" ? "password_required" : "invalid_verification_token");
 
   const created = createUserStatements(db, { phone: phone.e164, nickname, passwordHash: taken.passwordHash });
-  const { session, insert } = await newSession(db, created.row.id, scope.config.SESSION_TTL_SECONDS);
+  let session: NewSession;
   try {
-    await db.batch([...created.statements, insert]);
+    session = await startSession(scope, db, created.row.id, created.statements);
   } catch (error) {
     if (isUniqueViolation(error)) throw new ApiError("phone_registered");
     // Not the user's fault: give the token and the staged password back so a retry can succeed.

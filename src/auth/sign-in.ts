@@ -9,7 +9,7 @@ import { clientGuard, phoneGuard } from "../limits/stubs";
 import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./passwords";
-import { createSession, type NewSession, newSession } from "./sessions";
+import { type NewSession, startSession } from "./sessions";
 import { createUserStatements, findUserByPhone, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
 
 export interface SignedIn {
@@ -32,7 +32,7 @@ export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, 
   }
   let signedIn: SignedIn & { isNewUser: boolean };
   try {
-    signedIn = await findOrCreateUserSession(db, phone, scope.config.SESSION_TTL_SECONDS);
+    signedIn = await findOrCreateUserSession(scope, db, phone);
   } catch (error) {
     // D1 failed after the code was spent: not the user's fault, so the code is usable again.
     await spent.giveBack();
@@ -44,23 +44,22 @@ export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, 
   return signedIn;
 }
 
-async function findOrCreateUserSession(db: Db, phone: Phone, ttl: number): Promise<SignedIn & { isNewUser: boolean }> {
+async function findOrCreateUserSession(scope: RequestScope, db: Db, phone: Phone): Promise<SignedIn & { isNewUser: boolean }> {
   const existing = await findUserByPhone(db, phone.e164);
   if (existing) {
-    return { session: await createSession(db, existing.id, ttl), user: toPublicUser(existing, phone.e164), isNewUser: false };
+    return { session: await startSession(scope, db, existing.id), user: toPublicUser(existing, phone.e164), isNewUser: false };
   }
 
   const created = createUserStatements(db, { phone: phone.e164 });
-  const { session, insert } = await newSession(db, created.row.id, ttl);
   try {
-    await db.batch([...created.statements, insert]);
+    const session = await startSession(scope, db, created.row.id, created.statements);
     return { session, user: toPublicUser(created.row, phone.e164), isNewUser: true };
   } catch (error) {
     // Registered in the meantime by another flow (password registration): sign in to that user.
     if (!isUniqueViolation(error)) throw error;
     const winner = await findUserByPhone(db, phone.e164);
     if (!winner) throw error;
-    return { session: await createSession(db, winner.id, ttl), user: toPublicUser(winner, phone.e164), isNewUser: false };
+    return { session: await startSession(scope, db, winner.id), user: toPublicUser(winner, phone.e164), isNewUser: false };
   }
 }
 
@@ -97,7 +96,7 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
       .set({ passwordHash: await hashPassword(password), updatedAt: Date.now() })
       .where(eq(users.id, user.id));
   }
-  const session = await createSession(db, user.id, scope.config.SESSION_TTL_SECONDS);
+  const session = await startSession(scope, db, user.id);
   publish(scope, { type: "user.signed_in", userId: user.id, phone, method: "password", isNewUser: false });
   return { session, user: toPublicUser(user, phone.e164) };
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { type SessionUser, validateSession } from "../auth/sessions";
+import { readAccessToken } from "../auth/access-token";
+import { loadSession, type SessionUser } from "../auth/sessions";
 import { createDb, type Db } from "../db/client";
 import type { RequestScope } from "../platform/scope";
 import type { AppEnv } from "./app-env";
@@ -8,7 +9,16 @@ import { ApiError } from "./errors/api-error";
 
 /** What the domain needs from this request (platform/scope.ts), built from the context. */
 export function scopeOf(c: Context<AppEnv>): RequestScope {
-  return { env: c.env, config: c.get("config"), log: c.get("log"), clientIp: c.req.header("CF-Connecting-IP"), defer: inBackground(c) };
+  const country = (c.req.raw.cf as { country?: unknown } | undefined)?.country;
+  return {
+    env: c.env,
+    config: c.get("config"),
+    log: c.get("log"),
+    clientIp: c.req.header("CF-Connecting-IP"),
+    userAgent: c.req.header("User-Agent"),
+    country: typeof country === "string" ? country : undefined,
+    defer: inBackground(c),
+  };
 }
 
 // drizzle's handle holds no per-request state, and the D1 binding is the same object for the
@@ -37,14 +47,20 @@ export function inBackground(c: Context<AppEnv>): (work: Promise<unknown>) => vo
   };
 }
 
-// Our tokens are 32 random bytes in base64url; anything else cannot match and skips the lookup.
-const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
+const BEARER = /^Bearer (\S{1,4096})$/;
 
-/** The session behind `Authorization: Bearer <token>`, or undefined. */
+/**
+ * The session behind `Authorization: Bearer <accessToken>`, or undefined. The token's signature
+ * and claims are checked first (no I/O); then its session is read from D1, so a token whose
+ * session ended (logout, reset, phone change, reuse) is refused at once by this API even though it
+ * has not expired. Third parties verifying with the JWKS see the end within the token's lifetime.
+ */
 export async function readSession(c: Context<AppEnv>): Promise<SessionUser | undefined> {
   const match = BEARER.exec(c.req.header("Authorization") ?? "");
   if (!match) return undefined;
-  return validateSession(dbOf(c), match[1]!, c.get("config").SESSION_TTL_SECONDS, inBackground(c));
+  const read = await readAccessToken(c.get("config"), match[1]!);
+  if (!read.ok) return undefined;
+  return loadSession(dbOf(c), read.claims.sessionId, read.claims.userId);
 }
 
 /** 401 unauthorized unless the request carries a live session; sets `c.var.session`. */

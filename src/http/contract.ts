@@ -4,6 +4,7 @@ import type { AppEnv } from "./app-env";
 import { requireSession } from "./context";
 import type { FieldIssue } from "./errors/api-error";
 import type { ErrorCode, ErrorStatus } from "./errors/catalog";
+import { assertRecentAuth } from "./recent-auth";
 import { jsonBody } from "./validate";
 
 /**
@@ -44,6 +45,11 @@ export interface RouteContract<Body extends z.ZodType | undefined = z.ZodType | 
    * unauthorized) after the body. "optional": works without a session, but reads one when sent.
    */
   auth?: "bearer" | "optional";
+  /**
+   * With `auth: "bearer"`: the session must have signed in or re-authenticated within
+   * REAUTH_WINDOW_SECONDS (src/http/recent-auth.ts), else 403 reauthentication_required.
+   */
+  recentAuth?: boolean;
   /** The JSON body, validated before the handler runs (400 invalid_request, 413 payload_too_large). */
   body?: Body;
   /** The successful answers, first the usual one. */
@@ -53,15 +59,17 @@ export interface RouteContract<Body extends z.ZodType | undefined = z.ZodType | 
 }
 
 /** Errors every route can answer besides its own: from its body, its session check, and a crash. */
-export type CommonErrors<C extends Pick<RouteContract, "auth" | "body">> =
+export type CommonErrors<C extends Pick<RouteContract, "auth" | "body" | "recentAuth">> =
   | "internal_error"
   | (C["body"] extends z.ZodType ? "invalid_request" | "payload_too_large" : never)
-  | (C["auth"] extends "bearer" ? "unauthorized" : never);
+  | (C["auth"] extends "bearer" ? "unauthorized" : never)
+  | (C["recentAuth"] extends true ? "reauthentication_required" : never);
 
-export function commonErrors(contract: Pick<RouteContract, "auth" | "body">): ErrorCode[] {
+export function commonErrors(contract: Pick<RouteContract, "auth" | "body" | "recentAuth">): ErrorCode[] {
   return [
     ...(contract.body ? (["invalid_request", "payload_too_large"] as const) : []),
     ...(contract.auth === "bearer" ? (["unauthorized"] as const) : []),
+    ...(contract.auth === "bearer" && contract.recentAuth ? (["reauthentication_required"] as const) : []),
     "internal_error",
   ];
 }
@@ -96,10 +104,13 @@ export function route<const C extends RouteContract>(contract: C): ContractMiddl
   // zValidator is typed for any environment; here it runs in this app's.
   const validate = contract.body ? (jsonBody(contract.body) as unknown as MiddlewareHandler<AppEnv>) : undefined;
   const bearer = contract.auth === "bearer";
+  // Order: body (400) → session (401) → recent authentication (403) → handler.
+  const recent = bearer && contract.recentAuth === true;
+  const session = (c: Context<AppEnv>, next: () => Promise<void>) => requireSession(c, recent ? async () => (assertRecentAuth(c), await next()) : next);
   const middleware = async (c: Context<AppEnv>, next: () => Promise<void>): Promise<void> => {
-    if (validate && bearer) return void (await validate(c, async () => void (await requireSession(c, next))));
+    if (validate && bearer) return void (await validate(c, async () => void (await session(c, next))));
     if (validate) return void (await validate(c, next));
-    if (bearer) return void (await requireSession(c, next));
+    if (bearer) return void (await session(c, next));
     await next();
   };
   return Object.assign(middleware, { [CONTRACT]: contract }) as unknown as ContractMiddleware<C>;

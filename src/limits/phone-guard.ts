@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import { getConfig, type Config } from "../platform/config";
 import type { Purpose } from "../codes/purpose";
-import { add, prune, total, type Buckets } from "./window";
+import { type Config, getConfig } from "../platform/config";
+import { add, type Buckets, prune, total } from "./window";
 
 /**
  * Every decision about one number range that must be exact: resend cooldowns, daily caps, guess
@@ -322,7 +322,6 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     if (jti) delete state.tokens[jti];
     this.savePhone(phone, state);
   }
-
 
   /** Spends a verification token (reset, change of phone). */
   consumeToken(phone: string, jti: string, purpose: Purpose): TokenResult {

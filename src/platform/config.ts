@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { bool, int, list } from "./settings/parse";
+import { signingKeys, tokenSettings } from "./settings/tokens";
 
 /**
  * Every setting the Worker reads, parsed once per isolate into a typed object.
@@ -73,12 +74,14 @@ const configSchema = z
 
     CORS_ORIGINS: list(""),
     DOCS_ENABLED: bool(true),
+    ...tokenSettings,
   })
   .transform((cfg, ctx) => {
+    const JWT_PRIVATE_KEYS = signingKeys(cfg, ctx);
     if (cfg.ENVIRONMENT !== "production") {
       // `npm install && npm run dev` must work with no .dev.vars, so development and tests get a
       // fixed secret; the prefix makes production refuse it if it is ever copied there.
-      return { ...cfg, AUTH_SECRET: cfg.AUTH_SECRET ?? DEV_SECRET };
+      return { ...cfg, AUTH_SECRET: cfg.AUTH_SECRET ?? DEV_SECRET, JWT_PRIVATE_KEYS };
     }
     if (!cfg.AUTH_SECRET) {
       ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "missing; run `wrangler secret put AUTH_SECRET --env production`" });
@@ -94,7 +97,7 @@ const configSchema = z
         message: "the development secret is refused in production; run `wrangler secret put AUTH_SECRET --env production`",
       });
     }
-    return { ...cfg, AUTH_SECRET: cfg.AUTH_SECRET };
+    return { ...cfg, AUTH_SECRET: cfg.AUTH_SECRET, JWT_PRIVATE_KEYS };
   });
 
 export type Config = z.output<typeof configSchema>;
@@ -106,7 +109,8 @@ export type Config = z.output<typeof configSchema>;
  */
 const FIX_UNSET =
   "ENVIRONMENT is not set, so the production rules apply. To run locally use `npm run dev` (or `npx wrangler dev --var ENVIRONMENT:development`); " +
-  "to deploy use `npm run deploy` (wrangler deploy --env production) after `wrangler secret put AUTH_SECRET --env production`.";
+  "to deploy use `npm run deploy` (wrangler deploy --env production) after `wrangler secret put AUTH_SECRET --env production` " +
+  "and `wrangler secret put JWT_PRIVATE_KEYS --env production` (`npm run keys:new` makes the value).";
 const FIX_SET = "Fix the named settings in wrangler.toml [vars] or with `wrangler secret put NAME` (docs/operations.md lists them).";
 
 export class ConfigError extends Error {

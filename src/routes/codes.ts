@@ -16,7 +16,8 @@ const sendCode = route({
   tag: "Codes",
   summary: "Send a code by SMS",
   description:
-    "Sends a one-time code for `purpose`. `register` and `change_phone` refuse a registered number; `change_phone` needs a session. " +
+    "Sends a one-time code for `purpose`. `register` and `change_phone` refuse a registered number; `change_phone` needs a session; " +
+    "`reauthenticate` needs a session and goes only to that account's own number. " +
     "`reset_password` to an unknown number answers the same but sends nothing. Limits: a resend interval and a daily cap per number, a cap per client address, a daily SMS budget.",
   auth: "optional",
   body: z.strictObject({
@@ -64,6 +65,15 @@ export const codeRoutes = new Hono<AppEnv>()
     await verifyCaptcha(scope, captchaToken);
 
     if (purpose === "change_phone" && !(await readSession(c))) throw new ApiError("unauthorized");
+    if (purpose === "reauthenticate") {
+      // Only to the account's own current number, and only for a signed-in session: a code that
+      // proves the session's holder still has the phone.
+      const session = await readSession(c);
+      if (!session) throw new ApiError("unauthorized");
+      if (session.phone !== phone.e164) {
+        throw new ApiError("invalid_request", { details: [{ field: "phone", message: "must be the signed-in account's own number" }] });
+      }
+    }
     let deliver = true;
     if (purpose === "register" || purpose === "change_phone" || purpose === "reset_password") {
       const registered = await isPhoneRegistered(dbOf(c), phone.e164);

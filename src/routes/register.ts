@@ -37,5 +37,5 @@ export const registerRoutes = new Hono<AppEnv>()
   .post("/register/profile", complete, async (c) => {
     const { verificationToken, nickname } = c.req.valid("json");
     const { session, user } = await completeRegistration(scopeOf(c), dbOf(c), verificationToken, nickname);
-    return c.json(sessionAnswer(session, user), 201);
+    return c.json(await sessionAnswer(c.get("config"), session, user), 201);
   });

@@ -8,7 +8,7 @@ afterEach(() => {
 });
 
 const SECRET = "s3cr3t-Aliyun-AccessKey-Secret";
-const TEMPLATES = { login: "SMS_1001", register: "SMS_1002", reset_password: "SMS_1003", change_phone: "SMS_1004" };
+const TEMPLATES = { login: "SMS_1001", register: "SMS_1002", reset_password: "SMS_1003", change_phone: "SMS_1004", reauthenticate: "SMS_1001" };
 
 const settings = (overrides: Partial<AliyunSettings> = {}): AliyunSettings => ({
   endpoint: "https://dysmsapi.aliyuncs.com",
@@ -121,7 +121,7 @@ describe("Aliyun settings", () => {
       ],
       [
         { ALIYUN_TEMPLATE_CODES: JSON.stringify({ ...TEMPLATES, signup: "SMS_9" }) },
-        "ALIYUN_TEMPLATE_CODES: unknown purpose signup (expected login, register, reset_password, change_phone)",
+        "ALIYUN_TEMPLATE_CODES: unknown purpose signup (expected login, register, reset_password, change_phone, reauthenticate)",
       ],
       [{ ALIYUN_SIGNATURE: "v4" }, "ALIYUN_SIGNATURE: must be v3 or v2"],
       [{ ALIYUN_ENDPOINT: "dysmsapi.aliyuncs.com" }, "ALIYUN_ENDPOINT: must be an absolute http(s) URL"],

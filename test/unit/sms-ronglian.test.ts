@@ -17,7 +17,7 @@ afterEach(() => {
 const SID = "8aaf0708a1b2c3d4e5f6a7b8c9d0e1f2";
 const TOKEN = "0123456789abcdef0123456789abcdef";
 const APP_ID = "8a216da8aabbccdd";
-const TEMPLATES = { login: "1001", register: "1002", reset_password: "1003", change_phone: "1004" };
+const TEMPLATES = { login: "1001", register: "1002", reset_password: "1003", change_phone: "1004", reauthenticate: "1001" };
 
 const settings = (overrides: Partial<RonglianSettings> = {}): RonglianSettings => ({
   baseUrl: "https://app.cloopen.com:8883",
@@ -58,7 +58,10 @@ describe("Ronglian settings", () => {
       RONGLIAN_TEMPLATE_IDS: '{"login":1,"register":2,"reset_password":"3","change_phone":4}',
     });
     expect(parsed.ok && parsed.settings).toEqual(
-      settings({ baseUrl: "https://sandboxapp.cloopen.com:8883", templateIds: { login: "1", register: "2", reset_password: "3", change_phone: "4" } }),
+      settings({
+        baseUrl: "https://sandboxapp.cloopen.com:8883",
+        templateIds: { login: "1", register: "2", reset_password: "3", change_phone: "4", reauthenticate: "1" },
+      }),
     );
   });
 

@@ -23,8 +23,18 @@ export const ERROR_CATALOG = {
   weak_password: { status: 400, "zh-CN": "密码强度不足", en: "The password is too weak" },
   unauthorized: { status: 401, "zh-CN": "未登录或登录已过期", en: "Not signed in, or the session has expired" },
   invalid_verification_token: { status: 401, "zh-CN": "验证凭证无效或已过期", en: "The verification token is invalid, used or expired" },
+  invalid_refresh_token: {
+    status: 401,
+    "zh-CN": "刷新令牌无效、已使用或已过期，请重新登录",
+    en: "The refresh token is invalid, spent or expired: sign in again",
+  },
   invalid_credentials: { status: 401, "zh-CN": "手机号或密码错误", en: "Wrong phone number or password" },
   captcha_failed: { status: 403, "zh-CN": "人机验证失败", en: "The captcha check failed" },
+  reauthentication_required: {
+    status: 403,
+    "zh-CN": "此操作需要重新验证身份",
+    en: "This change needs a recent sign-in: re-authenticate first",
+  },
   not_found: { status: 404, "zh-CN": "接口不存在", en: "No such endpoint" },
   phone_registered: { status: 409, "zh-CN": "该手机号已注册", en: "This phone number is already registered" },
   password_required: { status: 409, "zh-CN": "请先设置密码", en: "Set a password first" },

@@ -186,7 +186,12 @@ export function buildOpenApiDocument(routes: readonly RouterRoute[]): OpenApiDoc
         },
       },
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", description: "The `token` answered by a sign-in, as `Authorization: Bearer <token>`." },
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "The `accessToken` answered by a sign-in or a refresh, as `Authorization: Bearer <accessToken>` (docs/tokens.md).",
+        },
       },
     },
   };
