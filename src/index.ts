@@ -12,6 +12,7 @@ export default {
   fetch: app.fetch,
   // The daily Cron Trigger (wrangler.toml [triggers]): delete what has expired (src/scheduled.ts).
   async scheduled(controller, env) {
-    await sweep(env, controller.scheduledTime);
+    // Number(): a Date in some callers (local test harnesses), Unix ms on Cloudflare.
+    await sweep(env, Number(controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { captureSms, type ErrorBody, get, json, post, requestCode, signIn, uniquePhone, wrongCode } from "../support/helpers";
-import { age, waitForBackground } from "../support/time";
+import { age } from "../support/time";
 
 const sms = captureSms();
 
