@@ -1,5 +1,8 @@
 import * as z from "zod";
+import { DEV_JWT_KEY, DEV_KID_PREFIX, type PrivateJwk } from "./dev-jwt-key";
 import { int } from "./parse";
+
+export { DEV_JWT_KEY, type PrivateJwk };
 
 /**
  * Settings of access tokens, refresh tokens and sessions (docs/tokens.md).
@@ -9,25 +12,6 @@ import { int } from "./parse";
  * key is rotated by adding the new one first and removing the old one later. Development and
  * tests fall back to DEV_JWT_KEY below, whose `kid` prefix makes production refuse it.
  */
-
-const DEV_KID_PREFIX = "dev-only-";
-
-export interface PrivateJwk {
-  kty: "OKP";
-  crv: "Ed25519";
-  x: string;
-  d: string;
-  kid: string;
-}
-
-/** The built-in development key (public knowledge: it is in this file). Production refuses it. */
-export const DEV_JWT_KEY: PrivateJwk = {
-  kty: "OKP",
-  crv: "Ed25519",
-  kid: `${DEV_KID_PREFIX}ed25519-1`,
-  x: "C6OWuDzk9-wI8-QSPQUAFWuEO63VLFIC_ERkdDr2uAU",
-  d: "7XWFioJP2UD7CgSnQ7no7T9q_BbQnkhDvqlPxR7Ehf0",
-};
 
 const base64url = (length: number) => z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${length}}$`), `must be ${length} base64url characters`);
 
