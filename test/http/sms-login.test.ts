@@ -6,8 +6,10 @@ import { age } from "../support/time";
 const sms = captureSms();
 
 interface LoginBody {
-  token: string;
-  expiresAt: string;
+  accessToken: string;
+  accessTokenExpiresAt: string;
+  refreshToken: string;
+  refreshTokenExpiresAt: string;
   isNewUser: boolean;
   user: { id: string; phone: string; nickname: null; avatarUrl: null; hasPassword: boolean; createdAt: string };
 }
@@ -22,8 +24,9 @@ describe("POST /v1/auth/sms-login", () => {
     expect(body.isNewUser).toBe(true);
     expect(body.user).toMatchObject({ phone, nickname: null, avatarUrl: null, hasPassword: false });
     expect(body.user.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const expires = Date.parse(body.expiresAt);
+    expect(body.accessToken.split(".")).toHaveLength(3);
+    expect(body.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const expires = Date.parse(body.refreshTokenExpiresAt);
     expect(expires - Date.now()).toBeGreaterThan(29 * 24 * 3600_000);
   });
 
@@ -35,7 +38,8 @@ describe("POST /v1/auth/sms-login", () => {
     const body = await json<LoginBody>(response);
     expect(body.isNewUser).toBe(false);
     expect(body.user.id).toBe(first.user.id);
-    expect(body.token).not.toBe(first.token);
+    expect(body.accessToken).not.toBe(first.token);
+    expect(body.refreshToken).not.toBe(first.refreshToken);
   });
 
   it("accepts the mainland national form and answers in E.164", async () => {
