@@ -17,7 +17,8 @@ export async function changePhone(scope: RequestScope, db: Db, session: SessionU
   const inUse = async (phone: Phone) => {
     if (await isPhoneRegistered(db, phone.e164)) throw new ApiError("phone_registered");
   };
-  const { phone, giveBack } = await provePhone(scope, proof, "change_phone", inUse);
+  // Bound to this user: a code or token another account asked for does not move this one.
+  const { phone, giveBack } = await provePhone(scope, proof, "change_phone", inUse, session.user.id);
   const userId = session.user.id;
   const now = Date.now();
   try {

@@ -16,14 +16,16 @@ export async function provePhone(
   proof: PhoneProof,
   purpose: "reset_password" | "change_phone",
   check: (phone: Phone) => Promise<void> | void,
+  /** The user a change_phone code or token must have been asked for (codes/storage.ts boundTo). */
+  subject?: string,
 ): Promise<{ phone: Phone; giveBack: () => Promise<void> }> {
   if ("code" in proof) {
     const phone = parsePhone(proof.phone);
     await check(phone);
-    const spent = await verifyCode(scope, phone, purpose, proof.code);
+    const spent = await verifyCode(scope, phone, purpose, proof.code, subject);
     return { phone, giveBack: spent.giveBack };
   }
-  const token = await readTokenFor(scope, proof.verificationToken, purpose);
+  const token = await readTokenFor(scope, proof.verificationToken, purpose, subject);
   await check(token.phone);
   await spendToken(scope, token);
   return { phone: token.phone, giveBack: () => restoreToken(scope, token) };

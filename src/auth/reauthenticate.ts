@@ -46,7 +46,7 @@ export async function reauthenticate(scope: RequestScope, db: Db, session: Sessi
   } else {
     // The code went to the account's current number (POST /v1/codes purpose reauthenticate).
     if (!session.phone) throw new ApiError("code_expired");
-    await verifyCode(scope, parsePhone(session.phone), "reauthenticate", proof.code);
+    await verifyCode(scope, parsePhone(session.phone), "reauthenticate", proof.code, session.user.id);
   }
   const now = Date.now();
   await markAuthenticated(db, session.sessionId, now);

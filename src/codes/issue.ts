@@ -10,7 +10,7 @@ import { deliver } from "../sms/deliver";
 import { resolveSenders } from "../sms/registry";
 import type { SmsDeliveryError } from "../sms/types";
 import type { Purpose } from "./purpose";
-import { codeKey, storedCode } from "./storage";
+import { boundTo, codeKey, storedCode } from "./storage";
 import { testNumberCode } from "./test-numbers";
 
 function limitError(result: Extract<ReserveResult, { ok: false }>): ApiError {
@@ -23,6 +23,8 @@ export interface IssueOptions {
    * same, but no SMS is sent (no enumeration, no cost) and a decoy code is stored in its place.
    */
   deliver: boolean;
+  /** The user the code is for (change_phone, reauthenticate): only that user's session can spend it. */
+  subject?: string;
 }
 
 /**
@@ -103,7 +105,7 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
       } else if (fixedCode !== undefined) {
         log.event("code.sent", { provider: "test_number", phone: maskPhone(phone), purpose });
       }
-      const stored = await storedCode(config.AUTH_SECRET, reservation.codeId, phone.e164, purpose, code);
+      const stored = await storedCode(config.AUTH_SECRET, reservation.codeId, boundTo(phone.e164, options.subject), purpose, code);
       // The KV entry expires with the code (KV's minimum expirationTtl is 60 s; the config
       // refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
       await env.CODES.put(codeKey(purpose, phone.e164), stored, { expirationTtl: config.CODE_TTL_SECONDS });

@@ -7,7 +7,7 @@ import { maskPhone, type Phone } from "../phone/phone";
 import { fromBase64Url, timingSafeEqual } from "../platform/crypto";
 import type { RequestScope } from "../platform/scope";
 import type { Purpose } from "./purpose";
-import { codeKey, codeMac, readStoredCode } from "./storage";
+import { boundTo, codeKey, codeMac, readStoredCode } from "./storage";
 import { newTokenId, signVerificationToken } from "./verification-token";
 
 /**
@@ -16,7 +16,14 @@ import { newTokenId, signVerificationToken } from "./verification-token";
  * unused, counts it and spends it. A guess when KV has no code answers code_expired and counts
  * nothing. Resolves when the code was right and is now spent; throws the API error otherwise.
  */
-async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: string, token?: { jti: string; expiresAt: number }): Promise<SpentCode> {
+async function spend(
+  scope: RequestScope,
+  phone: Phone,
+  purpose: Purpose,
+  code: string,
+  token?: { jti: string; expiresAt: number },
+  subject?: string,
+): Promise<SpentCode> {
   const { env, config } = scope;
   const stored = readStoredCode(await env.CODES.get(codeKey(purpose, phone.e164)));
   if (!stored) {
@@ -28,7 +35,7 @@ async function spend(scope: RequestScope, phone: Phone, purpose: Purpose, code: 
   }
 
   const expected = fromBase64Url(stored.mac);
-  const actual = await codeMac(config.AUTH_SECRET, stored.id, phone.e164, purpose, code);
+  const actual = await codeMac(config.AUTH_SECRET, stored.id, boundTo(phone.e164, subject), purpose, code);
   const matches = expected !== undefined && timingSafeEqual(actual, expected);
 
   const guard = phoneGuard(env, phone);
@@ -73,9 +80,12 @@ export interface SpentCode {
   giveBack(): Promise<void>;
 }
 
-/** Spends a code in the request that uses it (SMS login, a reset or phone change with a code). */
-export async function verifyCode(scope: RequestScope, phone: Phone, purpose: Purpose, code: string): Promise<SpentCode> {
-  return spend(scope, phone, purpose, code);
+/**
+ * Spends a code in the request that uses it (SMS login, a reset or phone change with a code).
+ * `subject`: the user a change_phone or reauthenticate code was asked for (storage.ts boundTo).
+ */
+export async function verifyCode(scope: RequestScope, phone: Phone, purpose: Purpose, code: string, subject?: string): Promise<SpentCode> {
+  return spend(scope, phone, purpose, code, undefined, subject);
 }
 
 /**
@@ -87,10 +97,16 @@ export async function exchangeCode(
   phone: Phone,
   purpose: Purpose,
   code: string,
+  subject?: string,
 ): Promise<{ verificationToken: string; expiresIn: number }> {
   const { config } = scope;
   const token = { jti: newTokenId(), expiresAt: Date.now() + config.VERIFICATION_TOKEN_TTL_SECONDS * 1000 };
-  await spend(scope, phone, purpose, code, token);
-  const verificationToken = await signVerificationToken(config.AUTH_SECRET, { phone: phone.e164, purpose, ...token });
+  await spend(scope, phone, purpose, code, token, subject);
+  const verificationToken = await signVerificationToken(config.AUTH_SECRET, {
+    phone: phone.e164,
+    purpose,
+    ...token,
+    ...(subject === undefined ? {} : { subject }),
+  });
   return { verificationToken, expiresIn: config.VERIFICATION_TOKEN_TTL_SECONDS };
 }

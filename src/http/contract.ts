@@ -106,7 +106,16 @@ export function route<const C extends RouteContract>(contract: C): ContractMiddl
   const bearer = contract.auth === "bearer";
   // Order: body (400) → session (401) → recent authentication (403) → handler.
   const recent = bearer && contract.recentAuth === true;
-  const session = (c: Context<AppEnv>, next: () => Promise<void>) => requireSession(c, recent ? async () => (assertRecentAuth(c), await next()) : next);
+  const session = (c: Context<AppEnv>, next: () => Promise<void>) =>
+    requireSession(
+      c,
+      recent
+        ? async () => {
+            assertRecentAuth(c);
+            await next();
+          }
+        : next,
+    );
   const middleware = async (c: Context<AppEnv>, next: () => Promise<void>): Promise<void> => {
     if (validate && bearer) return void (await validate(c, async () => void (await session(c, next))));
     if (validate) return void (await validate(c, next));

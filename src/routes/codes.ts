@@ -1,7 +1,9 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import * as z from "zod";
+import type { SessionUser } from "../auth/sessions";
 import { isPhoneRegistered } from "../auth/users";
 import { issueCode } from "../codes/issue";
+import type { Purpose } from "../codes/purpose";
 import { exchangeCode } from "../codes/verify";
 import type { AppEnv } from "../http/app-env";
 import { dbOf, readSession, scopeOf } from "../http/context";
@@ -50,11 +52,25 @@ const verifyCode = route({
   tag: "Codes",
   summary: "Verify a code",
   description:
-    "Spends the code and answers a short-lived `verificationToken` for the next step of its purpose (register, reset the password, change the phone).",
+    "Spends the code and answers a short-lived `verificationToken` for the next step of its purpose (register, reset the password, change the phone). " +
+    "A `change_phone` code is bound to the account that asked for it: verify it with that account's session.",
+  auth: "optional",
   body: z.strictObject({ phone: phoneField, purpose: purposeField, code: codeField }),
   answers: [{ status: 200, description: "The code was right.", schema: z.object({ verificationToken: z.string(), expiresIn: z.number().int() }) }],
-  errors: ["invalid_phone", "code_expired", "invalid_code", "too_many_attempts", "too_many_requests"],
+  errors: ["invalid_phone", "unauthorized", "code_expired", "invalid_code", "too_many_attempts", "too_many_requests"],
 });
+
+/**
+ * Codes that act on an account (change_phone, reauthenticate) need its session (401 otherwise) and
+ * are bound to its user id (codes/storage.ts boundTo): a code or token one account asked for is
+ * worthless to another.
+ */
+async function accountSession(c: Context<AppEnv>, purpose: Purpose): Promise<SessionUser | undefined> {
+  if (purpose !== "change_phone" && purpose !== "reauthenticate") return undefined;
+  const session = await readSession(c);
+  if (!session) throw new ApiError("unauthorized");
+  return session;
+}
 
 export const codeRoutes = new Hono<AppEnv>()
   .post("/codes", sendCode, async (c) => {
@@ -64,15 +80,11 @@ export const codeRoutes = new Hono<AppEnv>()
     if (!scope.config.ALLOWED_COUNTRIES.includes(phone.country)) throw new ApiError("country_not_allowed");
     await verifyCaptcha(scope, captchaToken);
 
-    if (purpose === "change_phone" && !(await readSession(c))) throw new ApiError("unauthorized");
-    if (purpose === "reauthenticate") {
-      // Only to the account's own current number, and only for a signed-in session: a code that
-      // proves the session's holder still has the phone.
-      const session = await readSession(c);
-      if (!session) throw new ApiError("unauthorized");
-      if (session.phone !== phone.e164) {
-        throw new ApiError("invalid_request", { details: [{ field: "phone", message: "must be the signed-in account's own number" }] });
-      }
+    const session = await accountSession(c, purpose);
+    // A reauthenticate code goes only to the account's own current number: it proves the
+    // session's holder still has the phone.
+    if (purpose === "reauthenticate" && session?.phone !== phone.e164) {
+      throw new ApiError("invalid_request", { details: [{ field: "phone", message: "must be the signed-in account's own number" }] });
     }
     let deliver = true;
     if (purpose === "register" || purpose === "change_phone" || purpose === "reset_password") {
@@ -83,12 +95,13 @@ export const codeRoutes = new Hono<AppEnv>()
       if (!registered && purpose === "reset_password") deliver = false;
     }
 
-    const { expiresIn, resendIn } = await issueCode(scope, phone, purpose, { deliver });
+    const { expiresIn, resendIn } = await issueCode(scope, phone, purpose, { deliver, ...(session ? { subject: session.user.id } : {}) });
     return c.json({ phone: phone.e164, purpose, expiresIn, resendIn }, 202);
   })
   .post("/codes/verify", verifyCode, async (c) => {
     const { phone: rawPhone, purpose, code } = c.req.valid("json");
     const phone = parsePhone(rawPhone);
-    const { verificationToken, expiresIn } = await exchangeCode(scopeOf(c), phone, purpose, code);
+    const session = await accountSession(c, purpose);
+    const { verificationToken, expiresIn } = await exchangeCode(scopeOf(c), phone, purpose, code, session?.user.id);
     return c.json({ verificationToken, expiresIn }, 200);
   });
