@@ -3,8 +3,9 @@ import type { Db } from "../db/client";
 import { identities, users } from "../db/schema";
 import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
-import { maskPhone, type Phone } from "../phone/phone";
+import { maskPhone, type Phone, parsePhone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
+import { sendNotice } from "../sms/notices";
 import { type PhoneProof, provePhone } from "./phone-proof";
 import { endUserSessions, type SessionUser } from "./sessions";
 import { findUserById, isPhoneRegistered, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
@@ -37,6 +38,8 @@ export async function changePhone(scope: RequestScope, db: Db, session: SessionU
   scope.log.event("phone.changed", { from: session.phone ? maskPhone(session.phone) : null, to: maskPhone(phone) });
   publish(scope, { type: "user.phone_changed", userId, from: session.phone, to: phone });
   publish(scope, { type: "session.ended", userId, reason: "phone_changed" });
+  // The old number hears of it, where the provider has a `phone_changed` template (no code in it).
+  if (session.phone) scope.defer(sendNotice(scope, parsePhone(session.phone), "phone_changed"));
   const updated = await findUserById(db, userId);
   if (!updated) throw new ApiError("unauthorized");
   return toPublicUser(updated.user, updated.phone);

@@ -6,6 +6,7 @@
  */
 import * as z from "zod";
 import { PURPOSES, type Purpose } from "../codes/purpose";
+import { NOTICES, type Notice } from "./types";
 
 /** wrangler hands `[vars]` over as strings, or as numbers when written unquoted in TOML. */
 function asText(value: unknown): unknown {
@@ -58,6 +59,12 @@ export const urlSetting = (fallback: string, originOnly: boolean) =>
     }),
   );
 
+/** A provider's templates: one per purpose, and one per notice it sends. */
+export type TemplateMap<T = string> = Record<Purpose, T> & Partial<Record<Notice, T>>;
+
+/** The notices a template map names. */
+export const noticesOf = (templates: TemplateMap): ReadonlySet<Notice> => new Set(NOTICES.filter((n) => templates[n] !== undefined));
+
 /** Purposes that every template map must name; the others fall back (see templateMap). */
 const REQUIRED_PURPOSES = ["login", "register", "reset_password", "change_phone"] as const;
 
@@ -88,12 +95,14 @@ export const templateMap = <T extends z.ZodType<string, unknown>>(template: T) =
           reset_password: template,
           change_phone: template,
           reauthenticate: template.optional(),
+          // Notices (types.ts NOTICES): optional; a provider without the template sends none.
+          phone_changed: template.optional(),
         },
         { error: (iss) => (iss.input === undefined ? `missing (${described})` : `must be ${described}`) },
       )
-      .transform((map): Record<Purpose, z.output<T>> => {
+      .transform((map): TemplateMap<z.output<T>> => {
         // The generic shape is beyond zod's inference here; the keys are the ones declared above.
-        const m = map as Record<(typeof REQUIRED_PURPOSES)[number], z.output<T>> & { reauthenticate?: z.output<T> };
+        const m = map as Record<(typeof REQUIRED_PURPOSES)[number], z.output<T>> & Partial<Record<"reauthenticate" | Notice, z.output<T>>>;
         return { ...m, reauthenticate: m.reauthenticate ?? m.login };
       }),
   );

@@ -37,10 +37,22 @@ export class SmsDeliveryError extends Error {
   }
 }
 
+/**
+ * Messages that carry no code: a notice of something that happened to the account, sent only
+ * through providers whose template map names it (e.g. `"phone_changed": "SMS_5"`). Add a notice
+ * here and to the providers' template maps (settings.ts) to send another kind.
+ */
+export const NOTICES = ["phone_changed"] as const;
+export type Notice = (typeof NOTICES)[number];
+
 /** One SMS provider. Implementations only build, sign and send one request; failover is elsewhere. */
 export interface SmsSender {
   readonly name: string;
   send(message: SmsMessage, signal: AbortSignal): Promise<SmsReceipt>;
+  /** The notices this provider has a template for. */
+  readonly notices: ReadonlySet<Notice>;
+  /** Sends a notice (no code, no variables) to `to`; only called for a notice in `notices`. */
+  notify(to: Phone, notice: Notice, signal: AbortSignal): Promise<SmsReceipt>;
 }
 
 /** A provider's settings as found in the environment: a sender, or the names of what is missing. */

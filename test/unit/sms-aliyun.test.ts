@@ -184,6 +184,18 @@ describe("Aliyun SendSms request, signature V3", () => {
     expect(query.get("TemplateParam")).toBe('{"otp":"482913"}');
   });
 
+  it("sends a notice with its own template and no TemplateParam, and only when one is configured", async () => {
+    const { requests } = interceptFetch(() => json(okAnswer));
+    const plain = createAliyunSender(settings(), fixedClock);
+    expect(plain.notices.has("phone_changed")).toBe(false);
+    const sender = createAliyunSender(settings({ templateCodes: { ...TEMPLATES, phone_changed: "SMS_2001" } }), fixedClock);
+    expect(sender.notices.has("phone_changed")).toBe(true);
+    await sender.notify(mainland, "phone_changed", never());
+    const query = new URL(requests[0]!.url).searchParams;
+    expect(Object.fromEntries(query)).toEqual({ PhoneNumbers: "13800138000", SignName: "阿里云短信测试", TemplateCode: "SMS_2001" });
+    expect(await expectedAcs3Signature(requests[0]!, SECRET)).toBe(/Signature=([0-9a-f]+)/.exec(requests[0]!.headers.get("authorization")!)![1]);
+  });
+
   it("signs with the live clock, a fresh nonce and the endpoint's host:port when built from env", async () => {
     const { requests } = interceptFetch(() => json(okAnswer));
     const setup = aliyunProvider({

@@ -7,11 +7,10 @@
  * empty body (the shape Aliyun's own SDK sends).
  */
 import * as z from "zod";
-import type { Purpose } from "../../codes/purpose";
 import type { Phone } from "../../phone/phone";
-import { requiredText, settingProblems, str, templateMap, textWithDefault, urlSetting } from "../settings";
+import { noticesOf, requiredText, settingProblems, str, type TemplateMap, templateMap, textWithDefault, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
-import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
+import { type Notice, type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
 import { aliyunTimestamp, canonicalQuery, percentEncode, rpcSignature, signAcs3 } from "./signing";
 
 const PROVIDER = "aliyun";
@@ -24,7 +23,7 @@ export interface AliyunSettings {
   accessKeyId: string;
   accessKeySecret: string;
   signName: string;
-  templateCodes: Record<Purpose, string>;
+  templateCodes: TemplateMap;
   templateParamName: string;
   signature: "v3" | "v2";
 }
@@ -73,17 +72,29 @@ export function aliyunPhoneNumber(phone: Phone): string {
 
 export function createAliyunSender(settings: AliyunSettings, clock: SenderClock = systemClock): SmsSender {
   const host = new URL(settings.endpoint).host;
+  const post = async (params: Record<string, string>, signal: AbortSignal) => {
+    const request = settings.signature === "v3" ? await requestV3(settings, host, params, clock) : await requestV2(settings, params, clock);
+    return interpret(await exchange(PROVIDER, request.url, request.init, signal));
+  };
   return {
     name: PROVIDER,
+    notices: noticesOf(settings.templateCodes),
     async send(message: SmsMessage, signal: AbortSignal): Promise<SmsReceipt> {
-      const params: Record<string, string> = {
-        PhoneNumbers: aliyunPhoneNumber(message.to),
-        SignName: settings.signName,
-        TemplateCode: settings.templateCodes[message.purpose],
-        TemplateParam: JSON.stringify({ [settings.templateParamName]: message.code }),
-      };
-      const request = settings.signature === "v3" ? await requestV3(settings, host, params, clock) : await requestV2(settings, params, clock);
-      return interpret(await exchange(PROVIDER, request.url, request.init, signal));
+      return post(
+        {
+          PhoneNumbers: aliyunPhoneNumber(message.to),
+          SignName: settings.signName,
+          TemplateCode: settings.templateCodes[message.purpose],
+          TemplateParam: JSON.stringify({ [settings.templateParamName]: message.code }),
+        },
+        signal,
+      );
+    },
+    // A notice template has no variables, so no TemplateParam.
+    async notify(to: Phone, notice: Notice, signal: AbortSignal): Promise<SmsReceipt> {
+      const template = settings.templateCodes[notice];
+      if (template === undefined) throw new SmsDeliveryError(PROVIDER, "rejected", "no_template");
+      return post({ PhoneNumbers: aliyunPhoneNumber(to), SignName: settings.signName, TemplateCode: template }, signal);
     },
   };
 }

@@ -6,11 +6,10 @@
  *   {"to","appId","templateId","datas":[code, minutes]}
  */
 import * as z from "zod";
-import type { Purpose } from "../../codes/purpose";
 import type { Phone } from "../../phone/phone";
-import { requiredText, settingProblems, str, templateMap, urlSetting } from "../settings";
+import { noticesOf, requiredText, settingProblems, str, type TemplateMap, templateMap, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
-import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
+import { type Notice, type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
 import { beijingTimestamp, ronglianAuthorization, ronglianSig } from "./signing";
 
 const PROVIDER = "ronglian";
@@ -21,7 +20,7 @@ export interface RonglianSettings {
   accountSid: string;
   authToken: string;
   appId: string;
-  templateIds: Record<Purpose, string>;
+  templateIds: TemplateMap;
 }
 
 // The SID and app id go into the URL path and the Authorization header, so anything but letters
@@ -74,33 +73,37 @@ export function validityMinutes(expiresInSeconds: number): string {
 }
 
 export function createRonglianSender(settings: RonglianSettings, clock: SenderClock = systemClock): SmsSender {
+  const post = async (to: Phone, templateId: string, datas: string[], signal: AbortSignal): Promise<SmsReceipt> => {
+    const ts = beijingTimestamp(clock.now());
+    const sig = await ronglianSig(settings.accountSid, settings.authToken, ts);
+    const url = `${settings.baseUrl}/2013-12-26/Accounts/${settings.accountSid}/SMS/TemplateSMS?sig=${sig}`;
+    const body = JSON.stringify({ to: ronglianPhoneNumber(to), appId: settings.appId, templateId, datas });
+    const answer = await exchange(
+      PROVIDER,
+      url,
+      {
+        method: "POST",
+        headers: {
+          accept: "application/json",
+          "content-type": "application/json;charset=utf-8",
+          authorization: ronglianAuthorization(settings.accountSid, ts),
+        },
+        body,
+      },
+      signal,
+    );
+    return interpret(answer);
+  };
   return {
     name: PROVIDER,
-    async send(message: SmsMessage, signal: AbortSignal): Promise<SmsReceipt> {
-      const ts = beijingTimestamp(clock.now());
-      const sig = await ronglianSig(settings.accountSid, settings.authToken, ts);
-      const url = `${settings.baseUrl}/2013-12-26/Accounts/${settings.accountSid}/SMS/TemplateSMS?sig=${sig}`;
-      const body = JSON.stringify({
-        to: ronglianPhoneNumber(message.to),
-        appId: settings.appId,
-        templateId: settings.templateIds[message.purpose],
-        datas: [message.code, validityMinutes(message.expiresInSeconds)],
-      });
-      const answer = await exchange(
-        PROVIDER,
-        url,
-        {
-          method: "POST",
-          headers: {
-            accept: "application/json",
-            "content-type": "application/json;charset=utf-8",
-            authorization: ronglianAuthorization(settings.accountSid, ts),
-          },
-          body,
-        },
-        signal,
-      );
-      return interpret(answer);
+    notices: noticesOf(settings.templateIds),
+    send: (message: SmsMessage, signal: AbortSignal) =>
+      post(message.to, settings.templateIds[message.purpose], [message.code, validityMinutes(message.expiresInSeconds)], signal),
+    // A notice template has no variables.
+    notify: (to: Phone, notice: Notice, signal: AbortSignal) => {
+      const template = settings.templateIds[notice];
+      if (template === undefined) return Promise.reject(new SmsDeliveryError(PROVIDER, "rejected", "no_template"));
+      return post(to, template, [], signal);
     },
   };
 }
