@@ -7,14 +7,21 @@ import { ApiError } from "./http/errors/api-error";
 import { handleError } from "./http/errors/on-error";
 import { ConfigError, getConfig } from "./platform/config";
 import { createLogger } from "./platform/log";
+import { adminAuditRoutes } from "./routes/admin-audit";
+import { adminConsoleRoutes } from "./routes/admin-console";
+import { adminLimitRoutes } from "./routes/admin-limits";
+import { adminUserRoutes } from "./routes/admin-users";
 import { authRoutes } from "./routes/auth";
 import { codeRoutes } from "./routes/codes";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { identityRoutes } from "./routes/identities";
 import { meRoutes } from "./routes/me";
+import { oneTapRoutes } from "./routes/one-tap";
 import { passwordRoutes } from "./routes/password";
 import { registerRoutes } from "./routes/register";
 import { sessionRoutes } from "./routes/sessions";
+import { wechatRoutes } from "./routes/wechat";
 import { wellKnownRoutes } from "./routes/well-known";
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -25,7 +32,13 @@ const v1 = new Hono<AppEnv>()
   .route("/", registerRoutes)
   .route("/", passwordRoutes)
   .route("/", meRoutes)
-  .route("/", sessionRoutes);
+  .route("/", sessionRoutes)
+  .route("/", adminUserRoutes)
+  .route("/", adminLimitRoutes)
+  .route("/", adminAuditRoutes)
+  .route("/", wechatRoutes)
+  .route("/", oneTapRoutes)
+  .route("/", identityRoutes);
 
 export const app = new Hono<AppEnv>()
   .use(async (c, next) => {
@@ -74,6 +87,7 @@ export const app = new Hono<AppEnv>()
     docsRoutes((): readonly RouterRoute[] => app.routes),
   )
   .route("/v1", v1)
+  .route("/", adminConsoleRoutes)
   .notFound(() => {
     throw new ApiError("not_found");
   })

@@ -1,5 +1,5 @@
 import { app } from "./app";
-import { sweep } from "./scheduled";
+import { runDailySweeps } from "./scheduled";
 
 export type { AppType } from "./app";
 export { AuthService, type VerifyResult } from "./auth-service";
@@ -7,12 +7,14 @@ export type { ErrorBody } from "./http/contract";
 export { ClientGuard } from "./limits/client-guard";
 export { PhoneGuard } from "./limits/phone-guard";
 export { SmsBudget } from "./limits/sms-budget";
+export { WechatTicketGuard } from "./limits/wechat-ticket-guard";
+export { WechatAccessToken } from "./wechat/access-token";
 
 export default {
   fetch: app.fetch,
-  // The daily Cron Trigger (wrangler.toml [triggers]): delete what has expired (src/scheduled.ts).
-  async scheduled(controller, env) {
-    // Number(): a Date in some callers (local test harnesses), Unix ms on Cloudflare.
-    await sweep(env, Number(controller.scheduledTime));
+  // The daily Cron Trigger (wrangler.toml [triggers]): the sweeps of src/scheduled.ts. Awaited, so
+  // a run's end is the sweeps' end. Number(): a Date from some local harnesses, Unix ms on Cloudflare.
+  scheduled: async (controller, env, _ctx) => {
+    await runDailySweeps(env, Number(controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;

@@ -41,10 +41,18 @@ export function slidingExpiry(scope: RequestScope, now: number, maxExpiresAt: nu
 }
 
 /**
- * Creates a session for `userId` in one D1 batch with `before` (e.g. the statements that create the
- * user): the insert, then the delete of the user's sessions beyond the cap (never the new one).
+ * Creates a session for `userId` in one D1 batch: `before` (e.g. the statements that create the
+ * user), the insert, `after` (e.g. linking an identity), then the delete of the user's sessions
+ * beyond the cap (never the new one).
  */
-export async function startSession(scope: RequestScope, db: Db, userId: string, before: readonly Statement[] = [], now = Date.now()): Promise<NewSession> {
+export async function startSession(
+  scope: RequestScope,
+  db: Db,
+  userId: string,
+  before: readonly Statement[] = [],
+  after: readonly Statement[] = [],
+  now = Date.now(),
+): Promise<NewSession> {
   const { config } = scope;
   const id = crypto.randomUUID();
   const refreshToken = newRefreshToken();
@@ -74,7 +82,7 @@ export async function startSession(scope: RequestScope, db: Db, userId: string, 
     .delete(sessions)
     .where(and(eq(sessions.userId, userId), or(lte(sessions.expiresAt, now), lte(sessions.maxExpiresAt, now), notInArray(sessions.id, kept))))
     .returning({ id: sessions.id, expiresAt: sessions.expiresAt, maxExpiresAt: sessions.maxExpiresAt });
-  const statements: Statement[] = [...before, insert, trim];
+  const statements: Statement[] = [...before, insert, ...after, trim];
   const results = await db.batch(statements as [Statement, ...Statement[]]);
   const ended = results.at(-1) as Pick<SessionRow, "id" | "expiresAt" | "maxExpiresAt">[];
   for (const row of ended) {

@@ -1,13 +1,16 @@
 import { eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { type SpentCode, verifyCode } from "../codes/verify";
 import type { Db } from "../db/client";
-import { users } from "../db/schema";
+import { type UserRow, users } from "../db/schema";
 import { publish } from "../events/publish";
+import type { SignInMethod } from "../events/types";
 import { ApiError } from "../http/errors/api-error";
 import { clientLimited } from "../limits/refusals";
 import { clientGuard, phoneGuard } from "../limits/stubs";
 import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
+import { refuseBanned } from "./bans";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./passwords";
 import { type NewSession, startSession } from "./sessions";
 import { createUserStatements, findUserByPhone, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
@@ -30,36 +33,68 @@ export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, 
     if (error instanceof ApiError && error.status < 500) publish(scope, { type: "sign_in.failed", phone, method: "sms", reason: error.code });
     throw error;
   }
-  let signedIn: SignedIn & { isNewUser: boolean };
   try {
-    signedIn = await findOrCreateUserSession(scope, db, phone);
+    return await signInWithVerifiedPhone(scope, db, phone, "sms");
   } catch (error) {
     // D1 failed after the code was spent: not the user's fault, so the code is usable again.
-    await spent.giveBack();
+    // A banned account's refusal is not a failure to undo: the code stays spent.
+    if (!(error instanceof ApiError)) await spent.giveBack();
     throw error;
   }
+}
+
+/** Statements to run in the same D1 batch as the session insert, for the user signing in (e.g. linking a WeChat identity). */
+export type WithUser = (userId: string) => BatchItem<"sqlite">[];
+
+/**
+ * Log in or register with a phone that has just been proven, whatever proved it: a spent SMS code,
+ * WeChat's phone quick-verification, a carrier one-tap token. The one place a proven phone becomes
+ * a user and a session: the phone's user is found or created together with the session (and
+ * `withUser`'s statements) in one D1 batch, and user.created / user.signed_in are published with
+ * the method that proved it. Every sign-in by phone goes through here, so a change to sessions or
+ * to the sign-in answer reaches all of them at once.
+ */
+export async function signInWithVerifiedPhone(
+  scope: RequestScope,
+  db: Db,
+  phone: Phone,
+  method: SignInMethod,
+  withUser: WithUser = () => [],
+): Promise<SignedIn & { isNewUser: boolean }> {
+  // A banned account is refused only here, after the phone was proven, so the ban is not revealed to anyone else.
+  const admit = (user: UserRow) => refuseBanned(scope, user, phone, method);
+  const signedIn = await findOrCreateUserSession(scope, db, phone, admit, withUser);
   const userId = signedIn.user.id;
-  if (signedIn.isNewUser) publish(scope, { type: "user.created", userId, phone, method: "sms" });
-  publish(scope, { type: "user.signed_in", userId, phone, method: "sms", isNewUser: signedIn.isNewUser });
+  if (signedIn.isNewUser) publish(scope, { type: "user.created", userId, phone, method });
+  publish(scope, { type: "user.signed_in", userId, phone, method, isNewUser: signedIn.isNewUser });
   return signedIn;
 }
 
-async function findOrCreateUserSession(scope: RequestScope, db: Db, phone: Phone): Promise<SignedIn & { isNewUser: boolean }> {
+async function findOrCreateUserSession(
+  scope: RequestScope,
+  db: Db,
+  phone: Phone,
+  admit: (user: UserRow) => void,
+  withUser: WithUser,
+): Promise<SignedIn & { isNewUser: boolean }> {
+  const signInTo = async (user: UserRow) => {
+    admit(user);
+    const session = await startSession(scope, db, user.id, [], withUser(user.id));
+    return { session, user: toPublicUser(user, phone.e164), isNewUser: false };
+  };
   const existing = await findUserByPhone(db, phone.e164);
-  if (existing) {
-    return { session: await startSession(scope, db, existing.id), user: toPublicUser(existing, phone.e164), isNewUser: false };
-  }
+  if (existing) return signInTo(existing);
 
   const created = createUserStatements(db, { phone: phone.e164 });
   try {
-    const session = await startSession(scope, db, created.row.id, created.statements);
+    const session = await startSession(scope, db, created.row.id, created.statements, withUser(created.row.id));
     return { session, user: toPublicUser(created.row, phone.e164), isNewUser: true };
   } catch (error) {
     // Registered in the meantime by another flow (password registration): sign in to that user.
     if (!isUniqueViolation(error)) throw error;
     const winner = await findUserByPhone(db, phone.e164);
     if (!winner) throw error;
-    return { session: await startSession(scope, db, winner.id), user: toPublicUser(winner, phone.e164), isNewUser: false };
+    return signInTo(winner);
   }
 }
 
@@ -88,6 +123,8 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
     publish(scope, { type: "sign_in.failed", phone, method: "password", reason: "invalid_credentials" });
     throw new ApiError("invalid_credentials");
   }
+
+  refuseBanned(scope, user, phone, "password");
 
   if (needsRehash(stored)) {
     // The cost setting changed since this hash was made: store it again at today's cost.

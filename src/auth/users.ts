@@ -67,7 +67,16 @@ export interface NewUser {
  */
 export function createUserStatements(db: Db, input: NewUser, now = Date.now()) {
   const id = crypto.randomUUID();
-  const row: UserRow = { id, nickname: input.nickname ?? null, avatarUrl: null, passwordHash: input.passwordHash ?? null, createdAt: now, updatedAt: now };
+  const row: UserRow = {
+    id,
+    nickname: input.nickname ?? null,
+    avatarUrl: null,
+    passwordHash: input.passwordHash ?? null,
+    createdAt: now,
+    updatedAt: now,
+    bannedAt: null,
+    banReason: null,
+  };
   return {
     row,
     statements: [

@@ -105,7 +105,7 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
       } else if (fixedCode !== undefined) {
         log.event("code.sent", { provider: "test_number", phone: maskPhone(phone), purpose });
       }
-      const stored = await storedCode(config.AUTH_SECRET, reservation.codeId, boundTo(phone.e164, options.subject), purpose, code);
+      const stored = await storedCode(config.AUTH_SECRET, reservation.codeId, boundTo(phone.e164, options.subject), purpose, code, provider);
       // The KV entry expires with the code (KV's minimum expirationTtl is 60 s; the config
       // refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
       await env.CODES.put(codeKey(purpose, phone.e164), stored, { expirationTtl: config.CODE_TTL_SECONDS });

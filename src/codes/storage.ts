@@ -10,6 +10,8 @@ import type { Purpose } from "./purpose";
 export interface StoredCode {
   id: string;
   mac: string;
+  /** The SMS provider that carried the code (absent for test numbers): verifications are counted per provider. */
+  provider?: string;
 }
 
 export const codeKey = (purpose: Purpose, phone: string) => `code:${purpose}:${phone}`;
@@ -19,7 +21,8 @@ export function readStoredCode(raw: string | null): StoredCode | undefined {
   if (raw === null) return undefined;
   try {
     const value = JSON.parse(raw) as Partial<StoredCode> | null;
-    return typeof value?.id === "string" && typeof value.mac === "string" ? { id: value.id, mac: value.mac } : undefined;
+    if (typeof value?.id !== "string" || typeof value.mac !== "string") return undefined;
+    return typeof value.provider === "string" ? { id: value.id, mac: value.mac, provider: value.provider } : { id: value.id, mac: value.mac };
   } catch {
     return undefined;
   }
@@ -37,8 +40,8 @@ export async function codeMac(secret: string, codeId: string, phone: string, pur
   return hmac(secret, `code|${codeId}|${phone}|${purpose}|${code}`);
 }
 
-/** The KV value for a code: its id and its keyed hash. */
-export async function storedCode(secret: string, codeId: string, phone: string, purpose: Purpose, code: string): Promise<string> {
-  const stored: StoredCode = { id: codeId, mac: toBase64Url(await codeMac(secret, codeId, phone, purpose, code)) };
+/** The KV value for a code: its id, its keyed hash and the provider that carried it. */
+export async function storedCode(secret: string, codeId: string, phone: string, purpose: Purpose, code: string, provider?: string): Promise<string> {
+  const stored: StoredCode = { id: codeId, mac: toBase64Url(await codeMac(secret, codeId, phone, purpose, code)), ...(provider ? { provider } : {}) };
   return JSON.stringify(stored);
 }

@@ -52,7 +52,7 @@ async function spend(
     throw await clientLimited(scope, "verify", phone, client.retryAfterMs);
   }
   if (!checked.ok) throw checkError(scope, phone, purpose, checked);
-  publish(scope, { type: "code.verified", phone, purpose });
+  publish(scope, { type: "code.verified", phone, purpose, ...(stored.provider ? { provider: stored.provider } : {}) });
   // The KV entry is left to expire with the code: the Durable Object already refuses a spent
   // code, a delete would be one more KV write per sign-in, and giveBack needs the entry.
   return { giveBack: () => guard.reopenCode(phone.e164, purpose, stored.id, token?.jti) };

@@ -10,6 +10,9 @@ export const users = sqliteTable("users", {
   passwordHash: text("password_hash"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  // Set by an operator (POST /v1/admin/users/{id}/ban): sign-ins and Bearer calls answer 403 account_disabled.
+  bannedAt: integer("banned_at"),
+  banReason: text("ban_reason"),
 });
 
 /**
@@ -68,4 +71,59 @@ export const spentRefreshTokens = sqliteTable(
 );
 
 export type SessionRow = typeof sessions.$inferSelect;
+/**
+ * The audit trail (src/audit/): security-relevant events, newest found by the autoincrement id.
+ * The phone only as a keyed hash (HMAC with AUTH_SECRET, so an operator can look it up) and a mask;
+ * `detail` is a small JSON object, never a code, password or token.
+ */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    type: text("type").notNull(),
+    actor: text("actor"),
+    userId: text("user_id"),
+    phoneHash: text("phone_hash"),
+    phoneMask: text("phone_mask"),
+    client: text("client"),
+    detail: text("detail"),
+  },
+  (t) => [index("audit_events_at").on(t.at), index("audit_events_phone").on(t.phoneHash, t.id), index("audit_events_user").on(t.userId, t.id)],
+);
+
+/** Sends, failures and verifications per UTC hour (start, Unix ms) × provider × country: /stats without a scan. */
+export const statsHourly = sqliteTable(
+  "stats_hourly",
+  {
+    hour: integer("hour").notNull(),
+    provider: text("provider").notNull(),
+    country: text("country").notNull(),
+    sent: integer("sent").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    verified: integer("verified").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.hour, t.provider, t.country] })],
+);
+
+/** Sends and verifications per UTC day (YYYY-MM-DD) × number range. */
+export const statsRanges = sqliteTable(
+  "stats_ranges",
+  {
+    day: text("day").notNull(),
+    range: text("range").notNull(),
+    sent: integer("sent").notNull().default(0),
+    verified: integer("verified").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.range] })],
+);
+
+/** The index of range blocks (the block itself lives in the range's Durable Object). */
+export const blockedRanges = sqliteTable("blocked_ranges", {
+  range: text("range").primaryKey(),
+  blockedAt: integer("blocked_at").notNull(),
+  blockedUntil: integer("blocked_until").notNull(),
+  reason: text("reason").notNull(),
+});
+
 export type UserRow = typeof users.$inferSelect;

@@ -1,3 +1,4 @@
+import { auditSink } from "../audit/sink";
 import type { RequestScope } from "../platform/scope";
 import type { DomainEvent } from "./types";
 
@@ -5,7 +6,7 @@ import type { DomainEvent } from "./types";
 export type EventSink = (scope: RequestScope, event: DomainEvent) => Promise<unknown> | undefined;
 
 /**
- * Everything that listens to domain events, one line each. Empty until a listener exists: the
- * audit trail and the webhooks add themselves here.
+ * Everything that listens to domain events, one line each: the audit trail (with the /stats
+ * counters and the blocked-range index, src/audit/), and the webhooks when they add themselves here.
  */
-export const EVENT_SINKS: EventSink[] = [];
+export const EVENT_SINKS: EventSink[] = [auditSink];

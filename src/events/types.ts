@@ -12,7 +12,8 @@ export type SignInMethod = "sms" | "password" | "registration" | "wechat" | "one
 export type DomainEvent =
   | { type: "code.sent"; phone: Phone; purpose: Purpose; provider: string }
   | { type: "sms.failed"; phone: Phone; purpose: Purpose; provider: string; providerCode: string; kind: string }
-  | { type: "code.verified"; phone: Phone; purpose: Purpose }
+  /** `provider`: the one that carried the code (absent for test numbers), so conversion is per provider. */
+  | { type: "code.verified"; phone: Phone; purpose: Purpose; provider?: string }
   | { type: "user.created"; userId: string; phone: Phone; method: SignInMethod }
   | { type: "user.signed_in"; userId: string; phone: Phone | null; method: SignInMethod; isNewUser: boolean }
   | { type: "sign_in.failed"; phone: Phone; method: SignInMethod; reason: string }
@@ -36,8 +37,18 @@ export type DomainEvent =
   | { type: "session.reuse_detected"; userId: string; sessionId: string }
   | { type: "user.phone_changed"; userId: string; from: string | null; to: Phone }
   | { type: "user.password_changed"; userId: string; phone: Phone | null; reason: "reset" | "set" | "changed" }
+  | { type: "identity.linked"; userId: string; provider: "wechat" }
+  | { type: "identity.unlinked"; userId: string; provider: "wechat" }
   | { type: "phone.locked"; phone: Phone; reason: "guesses" | "password" }
   | { type: "prefix.blocked"; range: string }
-  | { type: "budget.exhausted"; budget: number };
+  | { type: "budget.exhausted"; budget: number }
+  // An operator's actions (src/admin/): `actor` is "key:<first 8 hex digits of the key's hash>" or the Access email.
+  | { type: "user.banned"; userId: string; reason: string; actor: string }
+  | { type: "user.unbanned"; userId: string; actor: string }
+  | { type: "admin.sessions_ended"; userId: string; actor: string; count: number }
+  | { type: "admin.phone_unlocked"; phone: Phone; actor: string }
+  | { type: "admin.range_unblocked"; range: string; actor: string }
+  /** A request to the admin API refused for its credential (401): `reason` says which check failed. */
+  | { type: "admin.denied"; reason: string };
 
 export type EventType = DomainEvent["type"];

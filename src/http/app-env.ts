@@ -1,3 +1,4 @@
+import type { AdminActor } from "../admin/actor";
 import type { SessionUser } from "../auth/sessions";
 import type { Config } from "../platform/config";
 import type { Logger } from "../platform/log";
@@ -15,6 +16,8 @@ export interface Variables {
   log: Logger;
   /** Set by requireSession; read it with sessionOf(c). */
   session?: SessionUser;
+  /** Set by requireAdmin (admin routes); read it with adminOf(c). */
+  admin?: AdminActor;
 }
 
 export interface AppEnv {

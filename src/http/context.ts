@@ -54,13 +54,17 @@ const BEARER = /^Bearer (\S{1,4096})$/;
  * and claims are checked first (no I/O); then its session is read from D1, so a token whose
  * session ended (logout, reset, phone change, reuse) is refused at once by this API even though it
  * has not expired. Third parties verifying with the JWKS see the end within the token's lifetime.
+ * A banned user's session is refused with 403 account_disabled (banning deletes the sessions too;
+ * this check covers a session a sign-in racing the ban created just after).
  */
 export async function readSession(c: Context<AppEnv>): Promise<SessionUser | undefined> {
   const match = BEARER.exec(c.req.header("Authorization") ?? "");
   if (!match) return undefined;
   const read = await readAccessToken(c.get("config"), match[1]!);
   if (!read.ok) return undefined;
-  return loadSession(dbOf(c), read.claims.sessionId, read.claims.userId);
+  const session = await loadSession(dbOf(c), read.claims.sessionId, read.claims.userId);
+  if (session && session.user.bannedAt !== null) throw new ApiError("account_disabled");
+  return session;
 }
 
 /** 401 unauthorized unless the request carries a live session; sets `c.var.session`. */

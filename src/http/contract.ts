@@ -1,11 +1,12 @@
 import type { Context, MiddlewareHandler, TypedResponse } from "hono";
 import type { z } from "zod";
+import { requireAdmin } from "./admin-auth";
 import type { AppEnv } from "./app-env";
 import { requireSession } from "./context";
 import type { FieldIssue } from "./errors/api-error";
 import type { ErrorCode, ErrorStatus } from "./errors/catalog";
-import { assertRecentAuth } from "./recent-auth";
-import { jsonBody } from "./validate";
+import { requireRecentAuth } from "./recent-auth";
+import { jsonBody, queryParams } from "./validate";
 
 /**
  * A route's contract, declared beside its handler as the route's first middleware:
@@ -31,11 +32,18 @@ export const TAGS = {
   Registration: "Password registration: send a `register` code, verify it, then set a password and the profile.",
   Auth: "Signing in and out, resetting the password.",
   Account: "The signed-in user.",
+  WeChat: "WeChat Mini Program sign-in and carrier one-tap: proving a phone without an SMS.",
   Meta: "Health and this documentation.",
+  Admin:
+    "For operators (docs/admin.md): `Authorization: Bearer <admin key>` or Cloudflare Access. Every route answers 404 when no admin credential is configured.",
 } as const;
 export type Tag = keyof typeof TAGS;
 
-export interface RouteContract<Body extends z.ZodType | undefined = z.ZodType | undefined, Codes extends ErrorCode = ErrorCode> {
+export interface RouteContract<
+  Body extends z.ZodType | undefined = z.ZodType | undefined,
+  Codes extends ErrorCode = ErrorCode,
+  Query extends z.ZodObject | undefined = z.ZodObject | undefined,
+> {
   operationId: string;
   tag: Tag;
   summary: string;
@@ -43,8 +51,10 @@ export interface RouteContract<Body extends z.ZodType | undefined = z.ZodType | 
   /**
    * "bearer": the route needs `Authorization: Bearer <token>`; the contract checks it (401
    * unauthorized) after the body. "optional": works without a session, but reads one when sent.
+   * "admin": an admin key or Cloudflare Access (src/http/admin-auth.ts), checked first, before
+   * the body: with no admin credential configured the route answers 404 to anyone.
    */
-  auth?: "bearer" | "optional";
+  auth?: "bearer" | "optional" | "admin";
   /**
    * With `auth: "bearer"`: the session must have signed in or re-authenticated within
    * REAUTH_WINDOW_SECONDS (src/http/recent-auth.ts), else 403 reauthentication_required.
@@ -52,6 +62,8 @@ export interface RouteContract<Body extends z.ZodType | undefined = z.ZodType | 
   recentAuth?: boolean;
   /** The JSON body, validated before the handler runs (400 invalid_request, 413 payload_too_large). */
   body?: Body;
+  /** The query string's parameters (strings), validated before the body (400 invalid_request). */
+  query?: Query;
   /** The successful answers, first the usual one. */
   answers: [Answer, ...Answer[]];
   /** The error codes this route's own logic can answer; the common ones are added (commonErrors). */
@@ -59,16 +71,22 @@ export interface RouteContract<Body extends z.ZodType | undefined = z.ZodType | 
 }
 
 /** Errors every route can answer besides its own: from its body, its session check, and a crash. */
-export type CommonErrors<C extends Pick<RouteContract, "auth" | "body" | "recentAuth">> =
+export type CommonErrors<C extends Pick<RouteContract, "auth" | "body" | "query" | "recentAuth">> =
   | "internal_error"
   | (C["body"] extends z.ZodType ? "invalid_request" | "payload_too_large" : never)
-  | (C["auth"] extends "bearer" ? "unauthorized" : never)
+  | (C["query"] extends z.ZodType ? "invalid_request" : never)
+  | (C["auth"] extends "bearer" ? "unauthorized" | "account_disabled" : never)
+  | (C["auth"] extends "optional" ? "account_disabled" : never)
+  | (C["auth"] extends "admin" ? "not_found" | "admin_unauthorized" | "too_many_requests" : never)
   | (C["recentAuth"] extends true ? "reauthentication_required" : never);
 
-export function commonErrors(contract: Pick<RouteContract, "auth" | "body" | "recentAuth">): ErrorCode[] {
+export function commonErrors(contract: Pick<RouteContract, "auth" | "body" | "query" | "recentAuth">): ErrorCode[] {
   return [
     ...(contract.body ? (["invalid_request", "payload_too_large"] as const) : []),
-    ...(contract.auth === "bearer" ? (["unauthorized"] as const) : []),
+    ...(contract.query ? (["invalid_request"] as const) : []),
+    ...(contract.auth === "bearer" ? (["unauthorized", "account_disabled"] as const) : []),
+    ...(contract.auth === "optional" ? (["account_disabled"] as const) : []),
+    ...(contract.auth === "admin" ? (["not_found", "admin_unauthorized", "too_many_requests"] as const) : []),
     ...(contract.auth === "bearer" && contract.recentAuth ? (["reauthentication_required"] as const) : []),
     "internal_error",
   ];
@@ -80,48 +98,46 @@ export function commonErrors(contract: Pick<RouteContract, "auth" | "body" | "re
  * http/schemas.ts keeps it equal to the schema the document publishes.
  */
 export interface ErrorBody<C extends ErrorCode = ErrorCode> {
-  error: { code: C; message: string; details?: FieldIssue[]; retryAfter?: number; attemptsLeft?: number };
+  error: { code: C; message: string; details?: FieldIssue[]; retryAfter?: number; attemptsLeft?: number; fallback?: "sms" };
 }
 
 /** One typed answer per error code, each under its own status: what hc<AppType>() shows a client. */
 type ErrorAnswers<C extends ErrorCode> = C extends ErrorCode ? TypedResponse<ErrorBody<C>, ErrorStatus<C>, "json"> : never;
 
 type BodyInput<Body> = Body extends z.ZodType ? { in: { json: z.input<Body> }; out: { json: z.output<Body> } } : {};
+type QueryInput<Query> = Query extends z.ZodType ? { in: { query: z.input<Query> }; out: { query: z.output<Query> } } : {};
+type Input<C extends RouteContract> = C["query"] extends z.ZodType
+  ? C["body"] extends z.ZodType
+    ? { in: BodyInput<C["body"]>["in"] & QueryInput<C["query"]>["in"]; out: BodyInput<C["body"]>["out"] & QueryInput<C["query"]>["out"] }
+    : QueryInput<C["query"]>
+  : BodyInput<C["body"]>;
 
 const CONTRACT = Symbol("route contract");
 
-export type ContractMiddleware<C extends RouteContract> = MiddlewareHandler<
-  AppEnv,
-  string,
-  BodyInput<C["body"]>,
-  ErrorAnswers<C["errors"][number] | CommonErrors<C>>
-> & {
+export type ContractMiddleware<C extends RouteContract> = MiddlewareHandler<AppEnv, string, Input<C>, ErrorAnswers<C["errors"][number] | CommonErrors<C>>> & {
   readonly [CONTRACT]: C;
 };
 
-/** Makes the contract the route's first middleware: body validation, then the session check. */
+/**
+ * Makes the contract the route's first middleware: the admin check (admin routes), the query and
+ * body validation, then the session check (bearer routes).
+ */
 export function route<const C extends RouteContract>(contract: C): ContractMiddleware<C> {
   // zValidator is typed for any environment; here it runs in this app's.
-  const validate = contract.body ? (jsonBody(contract.body) as unknown as MiddlewareHandler<AppEnv>) : undefined;
-  const bearer = contract.auth === "bearer";
-  // Order: body (400) → session (401) → recent authentication (403) → handler.
-  const recent = bearer && contract.recentAuth === true;
-  const session = (c: Context<AppEnv>, next: () => Promise<void>) =>
-    requireSession(
-      c,
-      recent
-        ? async () => {
-            assertRecentAuth(c);
-            await next();
-          }
-        : next,
-    );
-  const middleware = async (c: Context<AppEnv>, next: () => Promise<void>): Promise<void> => {
-    if (validate && bearer) return void (await validate(c, async () => void (await session(c, next))));
-    if (validate) return void (await validate(c, next));
-    if (bearer) return void (await session(c, next));
-    await next();
+  const steps: MiddlewareHandler<AppEnv>[] = [
+    ...(contract.auth === "admin" ? [requireAdmin] : []),
+    ...(contract.query ? [queryParams(contract.query) as unknown as MiddlewareHandler<AppEnv>] : []),
+    ...(contract.body ? [jsonBody(contract.body) as unknown as MiddlewareHandler<AppEnv>] : []),
+    ...(contract.auth === "bearer" ? [requireSession] : []),
+    // After the session (401) and before the handler: 403 reauthentication_required.
+    ...(contract.auth === "bearer" && contract.recentAuth ? [requireRecentAuth] : []),
+  ];
+  const run = async (c: Context<AppEnv>, index: number, next: () => Promise<void>): Promise<void> => {
+    const step = steps[index];
+    if (!step) return next();
+    await step(c, () => run(c, index + 1, next));
   };
+  const middleware = (c: Context<AppEnv>, next: () => Promise<void>): Promise<void> => run(c, 0, next);
   return Object.assign(middleware, { [CONTRACT]: contract }) as unknown as ContractMiddleware<C>;
 }
 

@@ -1,22 +1,14 @@
-import type { Context } from "hono";
-import type { SessionUser } from "../auth/sessions";
-import type { Config } from "../platform/config";
+import { createMiddleware } from "hono/factory";
+import { requireRecentAuthentication } from "../auth/recent-auth";
 import type { AppEnv } from "./app-env";
-import { ApiError } from "./errors/api-error";
+import { sessionOf } from "./context";
 
 /**
- * "Sudo mode": a sensitive change (the phone number, the password, unlinking a sign-in method)
- * needs a session that signed in or re-authenticated (POST /v1/auth/reauthenticate) within
- * REAUTH_WINDOW_SECONDS. A route asks for it with `recentAuth: true` in its contract
- * (src/http/contract.ts), which runs this check after the session check: 403
- * reauthentication_required otherwise.
+ * The contract step behind `recentAuth: true` (src/http/contract.ts): after the session check,
+ * 403 reauthentication_required unless the session signed in or re-authenticated within
+ * REAUTH_WINDOW_SECONDS (src/auth/recent-auth.ts).
  */
-export function isRecentlyAuthenticated(config: Config, session: SessionUser, now = Date.now()): boolean {
-  return now - session.authenticatedAt <= config.REAUTH_WINDOW_SECONDS * 1000;
-}
-
-export function assertRecentAuth(c: Context<AppEnv>): void {
-  const session = c.get("session");
-  if (!session) throw new ApiError("unauthorized");
-  if (!isRecentlyAuthenticated(c.get("config"), session)) throw new ApiError("reauthentication_required");
-}
+export const requireRecentAuth = createMiddleware<AppEnv>(async (c, next) => {
+  requireRecentAuthentication(c.get("config"), sessionOf(c));
+  await next();
+});

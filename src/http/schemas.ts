@@ -55,6 +55,7 @@ export const errorResponse = z
       details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
       retryAfter: z.number().int().optional(),
       attemptsLeft: z.number().int().optional(),
+      fallback: z.enum(["sms"]).optional().meta({ description: "Offer this way to sign in instead (a refused carrier one-tap token)" }),
     }),
   })
   .meta({ id: "Error" });

@@ -5,6 +5,8 @@ import { CleanupAlarm } from "./cleanup-alarm";
 import type { CheckResult } from "./code-checks";
 import * as checks from "./code-checks";
 import type { Decision } from "./decision";
+import type { PhoneView, RangeView } from "./inspect";
+import * as inspection from "./inspect";
 import { type LoginResult, recordLogin } from "./password-lockout";
 import type { ReserveResult } from "./phone-sends";
 import * as sends from "./phone-sends";
@@ -135,7 +137,8 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
   /**
    * Undoes a successful checkCode whose request was refused anyway (its client address was over
    * its limit, asked in parallel, or the work the code was spent on failed): the code is usable
-   * again, the token it issued is void, and its range success is taken back.
+   * again, the token it issued is void, and its range success is taken back from the minute it
+   * was counted in.
    */
   reopenCode(phone: string, purpose: Purpose, codeId: string, jti?: string): void {
     const now = Date.now();
@@ -170,6 +173,31 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
    */
   passwordLogin(phone: string, success: boolean): LoginResult {
     return this.apply(phone, recordLogin(this.loadPhone(phone), this.settings, Date.now(), success));
+  }
+
+  /** An operator's view of one phone's limits and its range's (GET /v1/admin/phones/{phone}). */
+  inspect(phone: string): PhoneView {
+    return inspection.phoneView(this.loadPhone(phone), this.loadRange(), this.settings, Date.now());
+  }
+
+  /** An operator's unlock (inspect.ts says what it clears); answers the view after it. */
+  unlock(phone: string): PhoneView {
+    const now = Date.now();
+    const cfg = this.settings;
+    this.apply(phone, inspection.unlock(this.loadPhone(phone), cfg, now));
+    return inspection.phoneView(this.loadPhone(phone), this.loadRange(), cfg, now);
+  }
+
+  /** The range's own state: its window's counts and its block. */
+  inspectRange(): RangeView {
+    return inspection.rangeView(this.loadRange(), this.settings, Date.now());
+  }
+
+  /** An operator's lift of the range's block (and of its window's counts). */
+  liftRangeBlock(): { lifted: boolean } {
+    const decided = inspection.liftBlock(this.loadRange(), this.settings, Date.now());
+    this.saveRange(decided.state);
+    return decided.result;
   }
 
   /** Drops every phone's expired state and the range's old buckets, then sleeps until next needed. */

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { BudgetResult, Today } from "./budget";
 import * as budgets from "./budget";
+import { budgetStatus } from "./inspect";
 
 export type { BudgetResult } from "./budget";
 
@@ -48,6 +49,11 @@ export class SmsBudget extends DurableObject<Record<string, unknown>> {
   /** Refuses exactly like spend() once the budget is spent, but takes nothing (unknown resets). */
   check(budget: number): BudgetResult {
     return budgets.check(this.load(), { budget }, Date.now());
+  }
+
+  /** Today's figures for operators (GET /v1/admin/budget): takes nothing. */
+  status(budget: number): { day: string; budget: number; spent: number; left: number } {
+    return budgetStatus(this.load(), { budget }, Date.now());
   }
 
   /** Gives back an SMS that was not sent after all; re-arms the alert if the day is back under budget. */

@@ -1,6 +1,9 @@
 import * as z from "zod";
+import { adminSettingIssues, adminSettings } from "./settings/admin";
+import { oneTapSettings } from "./settings/one-tap";
 import { bool, int, list } from "./settings/parse";
 import { signingKeys, tokenSettings } from "./settings/tokens";
+import { wechatSettings } from "./settings/wechat";
 
 /**
  * Every setting the Worker reads, parsed once per isolate into a typed object.
@@ -75,8 +78,12 @@ const configSchema = z
     CORS_ORIGINS: list(""),
     DOCS_ENABLED: bool(true),
     ...tokenSettings,
+    ...adminSettings,
+    ...wechatSettings,
+    ...oneTapSettings,
   })
   .transform((cfg, ctx) => {
+    for (const issue of adminSettingIssues(cfg)) ctx.addIssue({ code: "custom", path: [issue.setting], message: issue.message });
     const JWT_PRIVATE_KEYS = signingKeys(cfg, ctx);
     if (cfg.ENVIRONMENT !== "production") {
       // `npm install && npm run dev` must work with no .dev.vars, so development and tests get a

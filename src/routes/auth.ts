@@ -18,7 +18,7 @@ const smsLogin = route({
   description: "Signs in with a `login` code; a number not seen before is registered (`isNewUser: true`). Answers an access token and a refresh token.",
   body: z.strictObject({ phone: phoneField, code: codeField }),
   answers: [{ status: 200, description: "Signed in.", schema: sessionResponse.extend({ isNewUser: z.boolean() }) }],
-  errors: ["invalid_phone", "code_expired", "invalid_code", "too_many_attempts", "too_many_requests"],
+  errors: ["invalid_phone", "code_expired", "invalid_code", "too_many_attempts", "too_many_requests", "account_disabled"],
 });
 
 const passwordLogin = route({
@@ -26,10 +26,10 @@ const passwordLogin = route({
   tag: "Auth",
   summary: "Sign in with a password",
   description:
-    "An unknown number, an account without a password and a wrong password all answer 401 invalid_credentials. Too many failures lock the number for a while (429).",
+    "An unknown number, an account without a password and a wrong password all answer 401 invalid_credentials. Too many failures lock the number for a while (429). A banned account answers 403 account_disabled once the password is right.",
   body: z.strictObject({ phone: phoneField, password: passwordField }),
   answers: [{ status: 200, description: "Signed in.", schema: sessionResponse }],
-  errors: ["invalid_phone", "invalid_credentials", "too_many_attempts", "too_many_requests"],
+  errors: ["invalid_phone", "invalid_credentials", "too_many_attempts", "too_many_requests", "account_disabled"],
 });
 
 const refresh = route({

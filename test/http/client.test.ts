@@ -77,7 +77,9 @@ describe("hc<AppType>: SMS login end to end", () => {
     expect(after.ok).toBe(false);
     if (after.ok) return;
     // Each route's contract names its errors, so the client knows GET /v1/me fails only with these…
-    expectTypeOf<Awaited<ReturnType<typeof after.json>>>().toEqualTypeOf<ErrorBody<"unauthorized"> | ErrorBody<"internal_error">>();
+    expectTypeOf<Awaited<ReturnType<typeof after.json>>>().toEqualTypeOf<
+      ErrorBody<"unauthorized"> | ErrorBody<"account_disabled"> | ErrorBody<"internal_error">
+    >();
     expect(after.status).toBe(401);
     if (after.status !== 401) return;
     // …and each under its own status.
@@ -98,6 +100,7 @@ describe("hc<AppType>: SMS login end to end", () => {
       | "payload_too_large"
       | "too_many_requests"
       | "too_many_attempts"
+      | "account_disabled"
       | "internal_error";
     expectTypeOf(error.code).toEqualTypeOf<SmsLoginErrors>();
     expect(response.status).toBe(400);

@@ -134,7 +134,13 @@ describe("GET /openapi.json", () => {
     expect(op("/v1/auth/sms-login", "post").security).toEqual([]);
     expect(op("/v1/me/phone", "post").responses).toHaveProperty("403");
     expect(op("/v1/me/password", "post").responses).toHaveProperty("403");
-    expect((doc.components as { securitySchemes: unknown }).securitySchemes).toEqual({ bearer: expect.objectContaining({ type: "http", scheme: "bearer" }) });
+    expect((doc.components as { securitySchemes: unknown }).securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: "http", scheme: "bearer" }),
+      adminKey: expect.objectContaining({ type: "http", scheme: "bearer" }),
+      cloudflareAccess: expect.objectContaining({ type: "apiKey", in: "header", name: "Cf-Access-Jwt-Assertion" }),
+    });
+    expect(op("/v1/admin/users", "get").security).toEqual([{ adminKey: [] }, { cloudflareAccess: [] }]);
+    expect(op("/v1/admin/users", "get").parameters).toContainEqual(expect.objectContaining({ name: "phone", in: "query", required: true }));
     for (const route of ROUTES) {
       const requestBody = op(openApiPath(route.path).path, route.method).requestBody;
       expect(requestBody !== undefined, `${route.method} ${route.path}`).toBe(route.contract.body !== undefined);

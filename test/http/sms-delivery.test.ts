@@ -177,7 +177,7 @@ async function errorCode(response: Response): Promise<string> {
 async function expectLogsIn(phone: string, code: string): Promise<void> {
   const response = await smsLogin(phone, code);
   expect(response.status, await response.clone().text()).toBe(200);
-  const body = await json<{ token: string; user: { phone: string } }>(response);
+  const body = await json<{ accessToken: string; user: { phone: string } }>(response);
   expect(body.user.phone).toBe(phone);
 }
 

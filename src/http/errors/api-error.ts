@@ -13,6 +13,8 @@ export interface ApiErrorOptions {
   details?: FieldIssue[];
   retryAfter?: number;
   attemptsLeft?: number;
+  /** Another way to sign in the client should offer instead (a refused carrier one-tap token: "sms"). */
+  fallback?: "sms";
 }
 
 /**

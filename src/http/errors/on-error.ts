@@ -9,7 +9,7 @@ import { message } from "./catalog";
 /** The one place an error becomes the JSON envelope `{"error":{"code","message",…}}`. */
 export function toErrorResponse(c: Context<AppEnv>, error: ApiError): Response {
   const locale = pickLocale(c.req.header("Accept-Language"));
-  const { detail, details, retryAfter, attemptsLeft } = error.options;
+  const { detail, details, retryAfter, attemptsLeft, fallback } = error.options;
   const text = detail ? `${message(error.code, locale)}: ${detail[locale]}` : message(error.code, locale);
   const body = {
     error: {
@@ -18,6 +18,7 @@ export function toErrorResponse(c: Context<AppEnv>, error: ApiError): Response {
       ...(details ? { details } : {}),
       ...(retryAfter !== undefined ? { retryAfter } : {}),
       ...(attemptsLeft !== undefined ? { attemptsLeft } : {}),
+      ...(fallback !== undefined ? { fallback } : {}),
     },
   };
   if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));

@@ -122,6 +122,24 @@ function errorAnswers(codes: ErrorCode[]): Record<string, JsonObject> {
   return answers;
 }
 
+/** The query contract's fields as OpenAPI query parameters. */
+function queryParameters(contract: RouteContract, components: Record<string, Json>): JsonObject[] {
+  if (!contract.query) return [];
+  const schema = toSchema(contract.query, components) as { properties?: Record<string, Json>; required?: string[] };
+  return Object.entries(schema.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property as JsonObject;
+    return { name, in: "query", required: (schema.required ?? []).includes(name), ...(description ? { description } : {}), schema: rest };
+  });
+}
+
+const SECURITY: Record<NonNullable<RouteContract["auth"]> | "none", Json[]> = {
+  none: [],
+  bearer: [{ bearer: [] }],
+  // [{}, …] = optional.
+  optional: [{}, { bearer: [] }],
+  admin: [{ adminKey: [] }, { cloudflareAccess: [] }],
+};
+
 function operationOf({ contract }: DocumentedRoute, parameters: string[], components: Record<string, Json>): JsonObject {
   const responses: JsonObject = {};
   for (const answer of contract.answers) {
@@ -138,12 +156,12 @@ function operationOf({ contract }: DocumentedRoute, parameters: string[], compon
     ...(contract.description ? { description: contract.description } : {}),
     parameters: [
       ...parameters.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+      ...queryParameters(contract, components),
       { $ref: "#/components/parameters/AcceptLanguage" },
     ],
     ...(contract.body ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(contract.body, components) } } } } : {}),
     responses,
-    // [] = no authentication; [{}, …] = optional.
-    security: contract.auth === "bearer" ? [{ bearer: [] }] : contract.auth === "optional" ? [{}, { bearer: [] }] : [],
+    security: SECURITY[contract.auth ?? "none"],
   };
 }
 
@@ -191,6 +209,13 @@ export function buildOpenApiDocument(routes: readonly RouterRoute[]): OpenApiDoc
           scheme: "bearer",
           bearerFormat: "JWT",
           description: "The `accessToken` answered by a sign-in or a refresh, as `Authorization: Bearer <accessToken>` (docs/tokens.md).",
+        },
+        adminKey: { type: "http", scheme: "bearer", description: "An admin key (`npm run admin-key:new`) whose SHA-256 is listed in `ADMIN_API_KEYS`." },
+        cloudflareAccess: {
+          type: "apiKey",
+          in: "header",
+          name: "Cf-Access-Jwt-Assertion",
+          description: "Added by Cloudflare Access in front of the admin routes (`ACCESS_TEAM_DOMAIN`, `ACCESS_AUD`).",
         },
       },
     },
