@@ -6,7 +6,7 @@ import { getConfig } from "./platform/config";
 
 export type VerifyResult =
   | { ok: true; userId: string; sessionId: string; phone: string | null }
-  | { ok: false; code: "invalid_token" | "token_expired" | "session_ended" };
+  | { ok: false; code: "invalid_token" | "token_expired" | "session_ended" | "account_disabled" };
 
 /**
  * The verifier other Workers bind to (docs/tokens.md):
@@ -27,7 +27,11 @@ export class AuthService extends WorkerEntrypoint<Env> {
     const read = await readAccessToken(config, token);
     if (!read.ok) return read;
     const { userId, sessionId, phone } = read.claims;
-    if (options.checkRevoked === true && !(await loadSession(createDb(this.env.DB), sessionId, userId))) return { ok: false, code: "session_ended" };
+    if (options.checkRevoked === true) {
+      const session = await loadSession(createDb(this.env.DB), sessionId, userId);
+      if (!session) return { ok: false, code: "session_ended" };
+      if (session.user.bannedAt !== null) return { ok: false, code: "account_disabled" };
+    }
     return { ok: true, userId, sessionId, phone };
   }
 }

@@ -70,6 +70,8 @@ export async function refreshSession(scope: RequestScope, db: Db, refreshToken: 
   if (row && live && (rotated.length > 0 || withinGrace)) {
     const owner = await findUserById(db, row.session.userId);
     if (!owner) throw new ApiError("invalid_refresh_token");
+    // Banning ends the sessions; this covers one a sign-in racing the ban created just after.
+    if (owner.user.bannedAt !== null) throw new ApiError("account_disabled");
     return { session: { id: row.session.id, refreshToken: successor, expiresAt: row.session.expiresAt }, user: toPublicUser(owner.user, owner.phone) };
   }
   await detectReuse(scope, db, presented, now);

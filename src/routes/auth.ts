@@ -41,7 +41,7 @@ const refresh = route({
     "REFRESH_REUSE_GRACE_SECONDS, answers the same new refresh token; a spent token presented later ends the whole session.",
   body: z.strictObject({ refreshToken: z.string().min(1).max(256) }),
   answers: [{ status: 200, description: "New tokens.", schema: sessionResponse }],
-  errors: ["invalid_refresh_token"],
+  errors: ["invalid_refresh_token", "account_disabled"],
 });
 
 const logout = route({
