@@ -47,7 +47,10 @@ describe("daily SMS budget", () => {
     expect(first).toEqual({ result: { ok: false, retryAfterMs: MIDNIGHT - T, alertNow: true }, state: { day: "2026-01-15", spent: 50, alerted: true } });
     expect(spend(first.state, { budget: 10 }, T).result.alertNow).toBe(false);
     // A budget of 0 refuses the first spend of a fresh day, and alerts.
-    expect(spend(undefined, { budget: 0 }, T)).toEqual({ result: { ok: false, retryAfterMs: MIDNIGHT - T, alertNow: true }, state: { day: "2026-01-15", spent: 0, alerted: true } });
+    expect(spend(undefined, { budget: 0 }, T)).toEqual({
+      result: { ok: false, retryAfterMs: MIDNIGHT - T, alertNow: true },
+      state: { day: "2026-01-15", spent: 0, alerted: true },
+    });
   });
 
   it("a refund of the last SMS re-arms the alert; one below it keeps the day's state", () => {

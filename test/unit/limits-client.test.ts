@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CLIENT_WINDOW_MS, hit, sweep } from "../../src/limits/client";
-import { minuteOf, total, type Buckets } from "../../src/limits/window";
+import { type Buckets, minuteOf, total } from "../../src/limits/window";
 
 const T = Date.UTC(2026, 0, 15, 12, 0, 0); // on a minute boundary
 const MINUTE = 60_000;

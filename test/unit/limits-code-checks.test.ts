@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { check, reopen, type CheckSettings, type Guess } from "../../src/limits/code-checks";
+import { type CheckSettings, check, type Guess, reopen } from "../../src/limits/code-checks";
 import { reserve } from "../../src/limits/phone-sends";
 import type { PhoneState } from "../../src/limits/phone-state";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { recordLogin, type LockoutSettings } from "../../src/limits/password-lockout";
+import { type LockoutSettings, recordLogin } from "../../src/limits/password-lockout";
 import type { PhoneState } from "../../src/limits/phone-state";
 
 const settings: LockoutSettings = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cancel, reserve, type SendRequest, type SendSettings } from "../../src/limits/phone-sends";
-import { phoneAt, type PhoneState } from "../../src/limits/phone-state";
+import { type PhoneState, phoneAt } from "../../src/limits/phone-state";
 
 const settings: SendSettings = {
   RESEND_INTERVAL_SECONDS: 60,
@@ -76,7 +76,11 @@ describe("phone sends: reserve", () => {
 
   it("refuses while the range is blocked, after a lock and before the cooldown", () => {
     const state = sent(undefined, T);
-    expect(reserve(state, settings, T + 1000, request({ rangeBlockedUntil: T + 5000 })).result).toEqual({ ok: false, reason: "range_blocked", retryAfterMs: 4000 });
+    expect(reserve(state, settings, T + 1000, request({ rangeBlockedUntil: T + 5000 })).result).toEqual({
+      ok: false,
+      reason: "range_blocked",
+      retryAfterMs: 4000,
+    });
     const locked = { ...state, lockedUntil: T + 10_000 };
     expect(reserve(locked, settings, T + 1000, request({ rangeBlockedUntil: T + 5000 })).result).toMatchObject({ reason: "locked" });
     // A block that has ended refuses nothing.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emptyPhone, isPhoneEmpty, nextSendAt, phoneAt, type PhoneSettings, type PhoneState } from "../../src/limits/phone-state";
+import { emptyPhone, isPhoneEmpty, nextSendAt, type PhoneSettings, type PhoneState, phoneAt } from "../../src/limits/phone-state";
 
 const settings: PhoneSettings = { RESEND_INTERVAL_SECONDS: 60, DAILY_SENDS_PER_PHONE: 2, PHONE_GUESS_WINDOW_SECONDS: 3600, LOGIN_FAILURE_WINDOW_SECONDS: 900 };
 const T = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -42,7 +42,11 @@ describe("phone state", () => {
   });
 
   it("keeps a burned code past its expiry until a new code may be sent", () => {
-    const burned = phone({ sends: [T, T + 60_000], lastSendAt: T + 60_000, codes: { login: { id: "a", expiresAt: T + 360_000, attempts: 5, status: "burned" } } });
+    const burned = phone({
+      sends: [T, T + 60_000],
+      lastSendAt: T + 60_000,
+      codes: { login: { id: "a", expiresAt: T + 360_000, attempts: 5, status: "burned" } },
+    });
     // The daily cap (2) holds until T + 24 h: the burned code keeps answering "too many attempts".
     expect(phoneAt(burned, settings, T + 400_000).codes.login?.status).toBe("burned");
     expect(phoneAt(burned, settings, T + DAY).codes.login).toBeUndefined();

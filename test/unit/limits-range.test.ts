@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countSend, countSuccess, isRangeEmpty, rangeAt, uncountSend, uncountSuccess, type RangeSettings, type RangeState } from "../../src/limits/range";
+import { countSend, countSuccess, isRangeEmpty, type RangeSettings, type RangeState, rangeAt, uncountSend, uncountSuccess } from "../../src/limits/range";
 import { minuteOf, total } from "../../src/limits/window";
 
 const settings: RangeSettings = { PREFIX_MIN_SENDS: 20, PREFIX_MIN_SUCCESS_PERCENT: 10, PREFIX_WINDOW_SECONDS: 3600, PREFIX_BLOCK_SECONDS: 43_200 };
