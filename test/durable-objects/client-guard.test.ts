@@ -10,8 +10,10 @@ const HOUR = 3600_000;
 /** The stored key of the per-minute bucket a time falls in (src/limits/window.ts). */
 const minuteOf = (at: number) => String(Math.floor(at / 60_000));
 
-const keys = (stub: DurableObjectStub<ClientGuard>) => runInDurableObject(stub, (_instance: ClientGuard, state) => [...state.storage.kv.list()].map(([key]) => key).sort());
-const read = (stub: DurableObjectStub<ClientGuard>, kind: string) => runInDurableObject(stub, (_instance: ClientGuard, state) => state.storage.kv.get<Buckets>(kind));
+const keys = (stub: DurableObjectStub<ClientGuard>) =>
+  runInDurableObject(stub, (_instance: ClientGuard, state) => [...state.storage.kv.list()].map(([key]) => key).sort());
+const read = (stub: DurableObjectStub<ClientGuard>, kind: string) =>
+  runInDurableObject(stub, (_instance: ClientGuard, state) => state.storage.kv.get<Buckets>(kind));
 const write = (stub: DurableObjectStub<ClientGuard>, kind: string, buckets: Buckets) =>
   runInDurableObject(stub, (_instance: ClientGuard, state) => state.storage.kv.put(kind, buckets));
 

@@ -15,7 +15,8 @@ const DAY = 24 * HOUR;
 const A = "+8613800138000";
 const B = "+8613800138001";
 
-const keys = (stub: DurableObjectStub<PhoneGuard>) => runInDurableObject(stub, (_instance: PhoneGuard, state) => [...state.storage.kv.list()].map(([key]) => key).sort());
+const keys = (stub: DurableObjectStub<PhoneGuard>) =>
+  runInDurableObject(stub, (_instance: PhoneGuard, state) => [...state.storage.kv.list()].map(([key]) => key).sort());
 const read = <T>(stub: DurableObjectStub<PhoneGuard>, key: string) => runInDurableObject(stub, (_instance: PhoneGuard, state) => state.storage.kv.get<T>(key));
 const write = (stub: DurableObjectStub<PhoneGuard>, entries: Record<string, unknown>) =>
   runInDurableObject(stub, (_instance: PhoneGuard, state) => {
@@ -81,7 +82,7 @@ describe("PhoneGuard", () => {
 
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await keys(stub)).toEqual([`phone:${B}`, "range"]);
-    expect((await read<RangeState>(stub, "range"))).toEqual({ sends: liveRange.sends, successes: {} });
+    expect(await read<RangeState>(stub, "range")).toEqual({ sends: liveRange.sends, successes: {} });
     expect((await read<PhoneState>(stub, `phone:${B}`))?.sends).toHaveLength(1);
     const at = await alarmOf(stub);
     expect(at).toBeGreaterThan(Date.now() + HOUR - 60_000);
