@@ -41,7 +41,7 @@ export function stagePassword(
 ): Decision<TokenResult, PhoneState> {
   const state = phoneAt(stored, settings, now);
   const token = state.tokens[request.jti];
-  if (!token || token.purpose !== "register") return invalid();
+  if (token?.purpose !== "register") return invalid();
   token.passwordHash = request.passwordHash;
   return { result: { ok: true }, state };
 }
@@ -50,7 +50,7 @@ export function stagePassword(
 export function takeRegistration(stored: PhoneState | undefined, settings: PhoneSettings, now: number, jti: string): Decision<TokenResult, PhoneState> {
   const state = phoneAt(stored, settings, now);
   const token = state.tokens[jti];
-  if (!token || token.purpose !== "register") return invalid();
+  if (token?.purpose !== "register") return invalid();
   if (!token.passwordHash) return { result: { ok: false, reason: "password_required" }, state: undefined };
   delete state.tokens[jti];
   return { result: { ok: true, passwordHash: token.passwordHash }, state };
