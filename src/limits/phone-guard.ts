@@ -152,6 +152,11 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     return this.apply(phone, tokens.consume(this.loadPhone(phone), this.settings, Date.now(), { jti, purpose }));
   }
 
+  /** Whether a token is still live (registered, unspent, unexpired); changes nothing. */
+  tokenLive(phone: string, jti: string, purpose: Purpose): boolean {
+    return tokens.isLive(this.loadPhone(phone), this.settings, Date.now(), { jti, purpose });
+  }
+
   /** Step 3: keeps the password hash beside the token, until the token expires. Repeatable. */
   stagePassword(phone: string, jti: string, passwordHash: string): TokenResult {
     return this.apply(phone, tokens.stagePassword(this.loadPhone(phone), this.settings, Date.now(), { jti, passwordHash }));

@@ -44,6 +44,16 @@ const reference = route({
   errors: ["not_found"],
 });
 
+const script = route({
+  operationId: "docsScript",
+  tag: "Meta",
+  summary: "The API reference page's script",
+  description:
+    "Served from the static assets through the Worker (wrangler.toml run_worker_first), so it is hidden with the docs: 404 not_found when the deployment sets DOCS_ENABLED=false.",
+  answers: [{ status: 200, description: "JavaScript.", mediaType: "text/javascript", schema: z.string() }],
+  errors: ["not_found"],
+});
+
 /**
  * `appRoutes` is read at the first request, when the app is complete: the document describes every
  * route the app serves, these two included. Built once per isolate.
@@ -54,6 +64,11 @@ export function docsRoutes(appRoutes: () => readonly RouterRoute[]) {
     .get("/openapi.json", openapi, docsEnabled, (c) => {
       document ??= buildOpenApiDocument(appRoutes());
       return c.json(document);
+    })
+    .get(DOCS_SCRIPT_PATH, script, docsEnabled, async (c) => {
+      const asset = await c.env.ASSETS.fetch(new Request(new URL(DOCS_SCRIPT_PATH, c.req.url)));
+      if (!asset.ok) throw new ApiError("not_found");
+      return new Response(asset.body, asset);
     })
     .get(
       "/docs",

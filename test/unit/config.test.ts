@@ -18,11 +18,12 @@ describe("configuration", () => {
         .map((p) => p.setting)
         .sort(),
     ).toEqual(["AUTH_SECRET"]);
+    // Turnstile is required in production too (issue 10), unless TURNSTILE_REQUIRED=false.
     expect(
       problems({ SMS_PROVIDER: "console", AUTH_SECRET: "dev-only-secret-copied-from-development-000" })
         .map((p) => p.setting)
         .sort(),
-    ).toEqual(["AUTH_SECRET", "SMS_PROVIDER"]);
+    ).toEqual(["AUTH_SECRET", "SMS_PROVIDER", "TURNSTILE_SECRET_KEY"]);
   });
 
   it("has working defaults for development", () => {
@@ -58,10 +59,8 @@ describe("configuration", () => {
   it("is stricter in production: no console provider, a real secret required", () => {
     expect(problems({ ENVIRONMENT: "production", SMS_PROVIDER: "aliyun" }).map((p) => p.setting)).toEqual(["AUTH_SECRET"]);
     const found = problems({ ENVIRONMENT: "production", SMS_PROVIDER: "console", AUTH_SECRET: "dev-only-secret-copied-from-development-000" });
-    expect(found.map((p) => p.setting).sort()).toEqual(["AUTH_SECRET", "SMS_PROVIDER"]);
-    expect(parseConfig({ ENVIRONMENT: "production", SMS_PROVIDER: "aliyun,ronglian", AUTH_SECRET: "x".repeat(40) }).SMS_PROVIDER).toEqual([
-      "aliyun",
-      "ronglian",
-    ]);
+    expect(found.map((p) => p.setting).sort()).toEqual(["AUTH_SECRET", "SMS_PROVIDER", "TURNSTILE_SECRET_KEY"]);
+    const production = { ENVIRONMENT: "production", SMS_PROVIDER: "aliyun,ronglian", AUTH_SECRET: "x".repeat(40), TURNSTILE_REQUIRED: "false" };
+    expect(parseConfig(production).SMS_PROVIDER).toEqual(["aliyun", "ronglian"]);
   });
 });

@@ -84,6 +84,8 @@ describe("Aliyun settings", () => {
     const parsed = parseAliyunSettings({
       ...complete,
       ALIYUN_ACCESS_KEY_SECRET: ` ${SECRET}\n`,
+      // Plain http only outside production (unset ENVIRONMENT means production).
+      ENVIRONMENT: "test",
       ALIYUN_ENDPOINT: "http://127.0.0.1:8787/",
       ALIYUN_SIGNATURE: "V2",
       ALIYUN_TEMPLATE_PARAM_NAME: "otp",
@@ -187,6 +189,7 @@ describe("Aliyun SendSms request, signature V3", () => {
   it("signs with the live clock, a fresh nonce and the endpoint's host:port when built from env", async () => {
     const { requests } = interceptFetch(() => json(okAnswer));
     const setup = aliyunProvider({
+      ENVIRONMENT: "test",
       ALIYUN_ENDPOINT: "http://127.0.0.1:9999",
       ALIYUN_ACCESS_KEY_ID: "LTAI-test-id",
       ALIYUN_ACCESS_KEY_SECRET: SECRET,

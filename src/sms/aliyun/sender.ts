@@ -9,7 +9,7 @@
 import * as z from "zod";
 import type { Purpose } from "../../codes/purpose";
 import type { Phone } from "../../phone/phone";
-import { requiredText, settingProblems, str, templateMap, textWithDefault, urlSetting } from "../settings";
+import { httpsProblems, requiredText, settingProblems, str, templateMap, textWithDefault, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
 import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
 import { aliyunTimestamp, canonicalQuery, percentEncode, rpcSignature, signAcs3 } from "./signing";
@@ -45,6 +45,8 @@ const settingsSchema = z.object({
 export function parseAliyunSettings(env: Record<string, unknown>): { ok: true; settings: AliyunSettings } | { ok: false; problems: string[] } {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) return { ok: false, problems: settingProblems(parsed.error) };
+  const insecure = httpsProblems(env, "ALIYUN_ENDPOINT", parsed.data.ALIYUN_ENDPOINT);
+  if (insecure.length > 0) return { ok: false, problems: insecure };
   const s = parsed.data;
   return {
     ok: true,

@@ -8,7 +8,7 @@
 import * as z from "zod";
 import type { Purpose } from "../../codes/purpose";
 import type { Phone } from "../../phone/phone";
-import { requiredText, settingProblems, str, templateMap, urlSetting } from "../settings";
+import { httpsProblems, requiredText, settingProblems, str, templateMap, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
 import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
 import { beijingTimestamp, ronglianAuthorization, ronglianSig } from "./signing";
@@ -44,6 +44,8 @@ const settingsSchema = z.object({
 export function parseRonglianSettings(env: Record<string, unknown>): { ok: true; settings: RonglianSettings } | { ok: false; problems: string[] } {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) return { ok: false, problems: settingProblems(parsed.error) };
+  const insecure = httpsProblems(env, "RONGLIAN_BASE_URL", parsed.data.RONGLIAN_BASE_URL);
+  if (insecure.length > 0) return { ok: false, problems: insecure };
   const s = parsed.data;
   return {
     ok: true,
