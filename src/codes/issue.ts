@@ -8,6 +8,7 @@ import { randomDigits } from "../platform/crypto";
 import type { RequestScope } from "../platform/scope";
 import { deliver } from "../sms/deliver";
 import { resolveSenders } from "../sms/registry";
+import { SmsThrottledError } from "../sms/throttle";
 import type { SmsDeliveryError } from "../sms/types";
 import type { Purpose } from "./purpose";
 import { codeKey, storedCode } from "./storage";
@@ -57,10 +58,10 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   const spent = spentCall.status === "fulfilled" ? spentCall.value : undefined;
 
   // Gives back whatever was taken: the cooldown and count, the range's send (and a range block
-  // that send tripped), the budget's SMS.
-  const giveBack = async () => {
+  // that send tripped), the budget's SMS. `keepCooldown`: all of that but the cooldown and count.
+  const giveBack = async (keepCooldown = false) => {
     await Promise.all([
-      reserved?.ok ? guard.cancelSend(phone.e164, reserved.codeId, { countedForRange: paid }) : undefined,
+      reserved?.ok ? guard.cancelSend(phone.e164, reserved.codeId, { countedForRange: paid, keepCooldown }) : undefined,
       spent?.ok && paid ? budget.refund(config.DAILY_SMS_BUDGET) : undefined,
     ]);
   };
@@ -108,7 +109,9 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
       // refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
       await env.CODES.put(codeKey(purpose, phone.e164), stored, { expirationTtl: config.CODE_TTL_SECONDS });
     } catch (error) {
-      await giveBack();
+      // A provider's per-number throttle (429): nothing was delivered, so the budget's SMS comes
+      // back and an earlier code stays valid, but the cooldown stays: the provider said slow down.
+      await giveBack(error instanceof SmsThrottledError);
       throw error;
     }
     // Logged once the send stands: a send given back also gave back its block and its alert.

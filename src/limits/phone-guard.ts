@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import { getConfig, type Config } from "../platform/config";
 import type { Purpose } from "../codes/purpose";
-import { add, prune, total, type Buckets } from "./window";
+import { type Config, getConfig } from "../platform/config";
+import { add, type Buckets, prune, total } from "./window";
 
 /**
  * Every decision about one number range that must be exact: resend cooldowns, daily caps, guess
@@ -231,8 +231,11 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     return { ok: true, codeId, rangeBlockedNow };
   }
 
-  /** Undoes a reservation whose SMS was not delivered: no code is left, the cooldown and count are restored. */
-  cancelSend(phone: string, codeId: string, options: { countedForRange: boolean }): void {
+  /**
+   * Undoes a reservation whose SMS was not delivered: no code is left, the cooldown and count are
+   * restored. `keepCooldown` (a provider throttled the number) keeps the send's cooldown and count.
+   */
+  cancelSend(phone: string, codeId: string, options: { countedForRange: boolean; keepCooldown?: boolean }): void {
     const now = Date.now();
     const state = this.loadPhone(phone, now);
     const pending = state.pending[codeId];
@@ -242,9 +245,9 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
       if (pending.previousCode) state.codes[pending.purpose] = pending.previousCode;
       else delete state.codes[pending.purpose];
     }
-    const index = state.sends.lastIndexOf(pending.sentAt);
+    const index = options.keepCooldown ? -1 : state.sends.lastIndexOf(pending.sentAt);
     if (index >= 0) state.sends.splice(index, 1);
-    if (state.lastSendAt === pending.sentAt) {
+    if (state.lastSendAt === pending.sentAt && !options.keepCooldown) {
       if (pending.previousLastSendAt === undefined) delete state.lastSendAt;
       else state.lastSendAt = pending.previousLastSendAt;
     }
@@ -322,7 +325,6 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     if (jti) delete state.tokens[jti];
     this.savePhone(phone, state);
   }
-
 
   /** Spends a verification token (reset, change of phone). */
   consumeToken(phone: string, jti: string, purpose: Purpose): TokenResult {

@@ -14,7 +14,7 @@ import { bool, int, list } from "./settings/parse";
 const DEV_SECRET_PREFIX = "dev-only-";
 const DEV_SECRET = `${DEV_SECRET_PREFIX}secret-never-use-in-production-0123456789`;
 
-export const SMS_PROVIDER_NAMES = ["console", "aliyun", "ronglian"] as const;
+export const SMS_PROVIDER_NAMES = ["console", "aliyun", "ronglian", "tencent"] as const;
 export type SmsProviderName = (typeof SMS_PROVIDER_NAMES)[number];
 
 const testPhoneSchema = z.array(
