@@ -14,8 +14,8 @@ afterEach(() => {
 
 const utf8 = new TextEncoder();
 const sha = async (text: string) => hex(await crypto.subtle.digest("SHA-256", utf8.encode(text)));
-const mac = async (key: ArrayBuffer | Uint8Array<ArrayBuffer>, text: string) =>
-  crypto.subtle.sign("HMAC", await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]), utf8.encode(text));
+const mac = async (key: ArrayBuffer | Uint8Array, text: string) =>
+  crypto.subtle.sign("HMAC", await crypto.subtle.importKey("raw", key as BufferSource, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]), utf8.encode(text));
 
 const sendCode = (phone: string, env: Record<string, unknown>, purpose = "login") => post("/v1/codes", { phone, purpose }, { env });
 

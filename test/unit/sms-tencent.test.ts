@@ -150,8 +150,12 @@ describe("Tencent SendSms request", () => {
     // The signature, step by step from Tencent's documentation, with crypto.subtle only.
     const utf8 = new TextEncoder();
     const sha = async (text: string) => hex(await crypto.subtle.digest("SHA-256", utf8.encode(text)));
-    const mac = async (key: ArrayBuffer | Uint8Array<ArrayBuffer>, text: string) =>
-      crypto.subtle.sign("HMAC", await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]), utf8.encode(text));
+    const mac = async (key: ArrayBuffer | Uint8Array, text: string) =>
+      crypto.subtle.sign(
+        "HMAC",
+        await crypto.subtle.importKey("raw", key as BufferSource, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+        utf8.encode(text),
+      );
     const canonical = `POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:sms.tencentcloudapi.com\n\ncontent-type;host\n${await sha(body)}`;
     const toSign = `TC3-HMAC-SHA256\n1735662605\n2024-12-31/sms/tc3_request\n${await sha(canonical)}`;
     const key = await mac(await mac(await mac(utf8.encode(`TC3${SECRET_KEY}`), "2024-12-31"), "sms"), "tc3_request");
