@@ -1,4 +1,5 @@
 import { app } from "./app";
+import { handleQueue } from "./events/webhooks/consumer";
 
 export type { AppType } from "./app";
 export type { ErrorBody } from "./http/contract";
@@ -6,4 +7,4 @@ export { ClientGuard } from "./limits/client-guard";
 export { PhoneGuard } from "./limits/phone-guard";
 export { SmsBudget } from "./limits/sms-budget";
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+export default { fetch: app.fetch, queue: handleQueue } satisfies ExportedHandler<Env>;

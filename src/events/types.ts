@@ -21,8 +21,11 @@ export type DomainEvent =
       userId: string;
       reason: "logout" | "password_reset" | "phone_changed" | "logout_all" | "revoked" | "banned" | "reuse_detected" | "admin";
     }
+  | { type: "session.reuse_detected"; userId: string }
   | { type: "user.phone_changed"; userId: string; from: string | null; to: Phone }
   | { type: "user.password_changed"; userId: string; phone: Phone | null; reason: "reset" | "set" | "changed" }
+  | { type: "user.banned"; userId: string }
+  | { type: "user.unbanned"; userId: string }
   | { type: "phone.locked"; phone: Phone; reason: "guesses" | "password" }
   | { type: "prefix.blocked"; range: string }
   | { type: "budget.exhausted"; budget: number };

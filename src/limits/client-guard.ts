@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { add, msUntilBelow, prune, total, type Buckets } from "./window";
+import { add, type Buckets, msUntilBelow, prune, total } from "./window";
 
 /**
  * Per-client-address limits (one object per IPv4 address or IPv6 /64, src/limits/client-key.ts):

@@ -1,5 +1,5 @@
-import type { RequestScope } from "../platform/scope";
 import { ApiError } from "../http/errors/api-error";
+import type { RequestScope } from "../platform/scope";
 
 export const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { bool, int, list } from "./settings/parse";
+import { checkWebhookSettings, webhookSettings } from "./settings/webhooks";
 
 /**
  * Every setting the Worker reads, parsed once per isolate into a typed object.
@@ -73,8 +74,10 @@ const configSchema = z
 
     CORS_ORIGINS: list(""),
     DOCS_ENABLED: bool(true),
+    ...webhookSettings,
   })
   .transform((cfg, ctx) => {
+    checkWebhookSettings(cfg, ctx);
     if (cfg.ENVIRONMENT !== "production") {
       // `npm install && npm run dev` must work with no .dev.vars, so development and tests get a
       // fixed secret; the prefix makes production refuse it if it is ever copied there.
