@@ -11,6 +11,9 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             ENVIRONMENT: "test",
+            // The queue consumer signs with it (test/http/webhooks-*.test.ts). No WEBHOOK_URL here:
+            // only tests that set one queue anything.
+            WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             TEST_MIGRATIONS: migrations,
           },
         },

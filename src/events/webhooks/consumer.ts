@@ -15,8 +15,8 @@
  */
 import { ConfigError, getConfig } from "../../platform/config";
 import { createLogger, type Logger } from "../../platform/log";
-import type { WebhookMessage } from "./sink";
 import { signWebhook } from "./signing";
+import type { WebhookMessage } from "./sink";
 
 /** Seconds before attempt n + 1 after n failed attempts, after the Standard Webhooks schedule. */
 const RETRY_DELAYS = [5, 300, 1800, 7200, 18000, 36000, 36000];

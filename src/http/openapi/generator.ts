@@ -157,7 +157,10 @@ export interface DocumentedWebhook {
 const WEBHOOK_HEADERS = [
   ["webhook-id", "The message id (msg_…), the same on every retry: drop a message whose id you have seen (delivery is at least once)."],
   ["webhook-timestamp", "Unix seconds when this attempt was signed; refuse one more than 5 minutes away from your clock."],
-  ["webhook-signature", "`v1,` + base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded WEBHOOK_SECRET (after `whsec_`)."],
+  [
+    "webhook-signature",
+    "`v1,` + base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded WEBHOOK_SECRET (after `whsec_`).",
+  ],
 ] as const;
 
 /** OpenAPI 3.1 `webhooks`: what this service POSTs to WEBHOOK_URL (Standard Webhooks, docs/webhooks.md). */
