@@ -9,6 +9,12 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // wrangler.toml's consumers, with one retry instead of seven so that a test can follow a
+          // message to the dead-letter queue in seconds (test/http/webhooks.test.ts).
+          queueConsumers: {
+            "edge-phone-auth-events": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 1, deadLetterQueue: "edge-phone-auth-events-dlq" },
+            "edge-phone-auth-events-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 0 },
+          },
           bindings: {
             ENVIRONMENT: "test",
             // The queue consumer signs with it (test/http/webhooks-*.test.ts). No WEBHOOK_URL here:

@@ -58,7 +58,7 @@ async function runBatch(messages: { id: string; attempts: number; body: unknown 
     });
   }
   const ctx = createExecutionContext();
-  await worker.queue(batch, bindings, ctx);
+  await worker.queue(batch, bindings);
   const result = await getQueueResult(batch, ctx);
   return { ...result, retryMessages: result.retryMessages.map(({ msgId }) => ({ msgId, delaySeconds: delays.get(msgId) })) };
 }

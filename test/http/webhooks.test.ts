@@ -153,3 +153,31 @@ describe("through the real local queue", () => {
     for (const body of bodies) expect(body.data.phone).toBe(phone);
   });
 });
+
+describe("a receiver that keeps failing", () => {
+  it("is retried, then the message goes to the dead-letter queue, whose consumer logs it", async () => {
+    const attempts: { id: string; timestamp: number }[] = [];
+    interceptFetch(async (request) => {
+      attempts.push({ id: request.headers.get("webhook-id") ?? "", timestamp: Number(request.headers.get("webhook-timestamp")) });
+      return new Response("unavailable", { status: 503 });
+    });
+    spies.push(vi.mocked(globalThis.fetch));
+    // Log lines as captureSms() records every console.log of this file.
+    const logged = (event: string) => sms.events().filter((e) => e.event === event && e.host === "failing.example");
+    const { response } = await smsSignIn({ WEBHOOK_URL: "https://failing.example/hooks" });
+    expect(response.status).toBe(200);
+    for (let i = 0; i < 250 && logged("webhook.dead_letter").length < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    const dead = logged("webhook.dead_letter");
+    expect(dead.map((e) => e.type).sort()).toEqual(["user.created", "user.signed_in"]);
+    // Each message was tried, retried once (max_retries = 1 in the test's consumer), then dead-lettered.
+    for (const { webhookId } of dead) {
+      const tries = attempts.filter((a) => a.id === webhookId);
+      expect(tries).toHaveLength(2);
+      expect(
+        logged("webhook.retry")
+          .filter((e) => e.webhookId === webhookId)
+          .map((e) => e.attempts),
+      ).toEqual([1, 2]);
+    }
+  }, 30_000);
+});
