@@ -1,62 +1,55 @@
 import { DurableObject } from "cloudflare:workers";
-import { add, type Buckets, msUntilBelow, prune, total } from "./window";
+import { CleanupAlarm } from "./cleanup-alarm";
+import type { HitResult } from "./client";
+import * as client from "./client";
+import type { Buckets } from "./window";
+
+export type { HitResult } from "./client";
 
 /**
  * Per-client-address limits (one object per IPv4 address or IPv6 /64, src/limits/client-key.ts):
  * how many codes an address asks for and how many codes it tries, over a sliding hour. A Durable
  * Object and not KV for the same reason as PhoneGuard: the counts must be exact under concurrency.
+ * The decision is pure (src/limits/client.ts); hit() loads the kind's buckets, decides and saves
+ * with no await in between, so the storage calls commit atomically.
+ *
+ * Settings: the limit comes with every call, as the RPC has always taken it, because it depends on
+ * the kind (IP_SENDS_PER_HOUR or IP_VERIFICATIONS_PER_HOUR) and the Worker already holds the
+ * parsed config; this object never parses the environment. The window is a fixed hour.
  */
 
-export type HitResult = { ok: true } | { ok: false; retryAfterMs: number };
-
 type Kind = "send" | "verify";
-const WINDOW = 3600_000;
 
 export class ClientGuard extends DurableObject<Record<string, unknown>> {
-  private alarmSet = false;
+  private readonly cleanup = new CleanupAlarm(this.ctx.storage, client.CLIENT_WINDOW_MS);
 
   /**
    * Counts one request of `kind` if it is under `limit`. A refused request is not counted: the
    * address is held at the limit, and its wait ends when the oldest counted requests age out.
    */
   hit(kind: Kind, limit: number): HitResult {
-    const now = Date.now();
-    const buckets = prune(this.ctx.storage.kv.get<Buckets>(kind) ?? {}, now, WINDOW);
-    if (total(buckets) >= limit) {
-      return { ok: false, retryAfterMs: msUntilBelow(buckets, now, WINDOW, limit) };
+    const decided = client.hit(this.ctx.storage.kv.get<Buckets>(kind), { limit }, Date.now());
+    if (decided.state) {
+      this.ctx.storage.kv.put(kind, decided.state);
+      this.cleanup.ensure();
     }
-    add(buckets, now);
-    this.ctx.storage.kv.put(kind, buckets);
-    this.scheduleCleanup();
-    return { ok: true };
+    return decided.result;
   }
 
+  /** Prunes what left the window; re-arms while anything is left, else drops the whole object. */
   override async alarm(): Promise<void> {
-    // Prunes what left the window; re-arms while anything is left, else drops the whole object.
-    this.alarmSet = false;
-    const now = Date.now();
-    let anything = false;
-    for (const kind of ["send", "verify"] as const) {
-      const buckets = prune(this.ctx.storage.kv.get<Buckets>(kind) ?? {}, now, WINDOW);
-      if (total(buckets) === 0) this.ctx.storage.kv.delete(kind);
-      else {
-        this.ctx.storage.kv.put(kind, buckets);
-        anything = true;
+    await this.cleanup.run((now) => {
+      let anything = false;
+      for (const kind of ["send", "verify"] as const) {
+        const left = client.sweep(this.ctx.storage.kv.get<Buckets>(kind), now);
+        if (left) {
+          this.ctx.storage.kv.put(kind, left);
+          anything = true;
+        } else {
+          this.ctx.storage.kv.delete(kind);
+        }
       }
-    }
-    if (anything) await this.ctx.storage.setAlarm(now + WINDOW);
-    else await this.ctx.storage.deleteAll();
-  }
-
-  private scheduleCleanup(): void {
-    if (this.alarmSet) return;
-    this.alarmSet = true;
-    // Not awaited: hit() must stay free of awaits to stay atomic. A failure leaves the flag down to retry.
-    this.ctx.storage
-      .getAlarm()
-      .then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + WINDOW) : undefined))
-      .catch(() => {
-        this.alarmSet = false;
-      });
+      return anything;
+    });
   }
 }

@@ -1,10 +1,14 @@
 /**
  * Sliding-window counts kept as per-minute buckets: a bounded amount of state however busy the
- * key is (at most window/60 s buckets), exact to the minute.
+ * key is (at most window/60 s buckets), exact to the minute. Every function here is pure: it
+ * returns a new set of buckets and leaves the one it was given alone.
  */
 export type Buckets = Record<string, number>;
 
 const MINUTE = 60_000;
+
+/** The bucket a time falls in: its minute since the epoch, as the key is stored. */
+export const minuteOf = (at: number): string => String(Math.floor(at / MINUTE));
 
 export function prune(buckets: Buckets, now: number, windowMs: number): Buckets {
   const oldest = Math.floor((now - windowMs) / MINUTE);
@@ -21,10 +25,24 @@ export function total(buckets: Buckets): number {
   return sum;
 }
 
-export function add(buckets: Buckets, now: number, amount = 1): void {
-  const minute = String(Math.floor(now / MINUTE));
-  buckets[minute] = (buckets[minute] ?? 0) + amount;
-  if (buckets[minute]! <= 0) delete buckets[minute];
+/** Counts `amount` (≥ 1) in the bucket of `at`. */
+export function add(buckets: Buckets, at: number, amount = 1): Buckets {
+  const minute = minuteOf(at);
+  return { ...buckets, [minute]: (buckets[minute] ?? 0) + amount };
+}
+
+/**
+ * Takes back up to `amount` from the bucket `at` was counted in: never from another minute, never
+ * below zero (an emptied bucket is dropped). A bucket already pruned has nothing left to take, so
+ * the caller must pass the time the count was made, not the time it is taken back.
+ */
+export function take(buckets: Buckets, at: number, amount = 1): Buckets {
+  const minute = minuteOf(at);
+  const left = (buckets[minute] ?? 0) - amount;
+  const next = { ...buckets };
+  if (left > 0) next[minute] = left;
+  else delete next[minute];
+  return next;
 }
 
 /** Milliseconds until the window's total drops below `limit` (buckets leave whole minutes at a time). */
