@@ -45,6 +45,7 @@ export function check(stored: PhoneState | undefined, settings: CheckSettings, n
 
   if (guess.matches && !code.decoy) {
     code.status = "used";
+    if (code.countsForRange) code.successCountedAt = now;
     if (guess.issueToken) state.tokens[guess.issueToken.jti] = { purpose: guess.purpose, expiresAt: guess.issueToken.expiresAt };
     return { result: { ok: true }, state, countSuccess: code.countsForRange === true };
   }
@@ -70,8 +71,8 @@ export interface Reopen {
 
 /**
  * Undoes a successful check whose request was refused anyway: the code is usable again and the
- * token it issued is void. `result.takeBackSuccessAt` is the minute bucket to take the code's
- * range success back from.
+ * token it issued is void. `result.takeBackSuccessAt` is when the code's range success was
+ * counted, so the range takes it back from that minute's bucket (not the current one's).
  */
 export function reopen(
   stored: PhoneState | undefined,
@@ -84,8 +85,10 @@ export function reopen(
   let takeBackSuccessAt: number | undefined;
   if (code?.id === request.codeId && code.status === "used") {
     code.status = "active";
-    // Its success is taken back too, or one owned number could prop up its range's ratio.
-    if (code.countsForRange) takeBackSuccessAt = now;
+    // Its success is taken back too, or one owned number could prop up its range's ratio. A code
+    // stored before successCountedAt existed falls back to the current minute, as it used to.
+    if (code.countsForRange) takeBackSuccessAt = code.successCountedAt ?? now;
+    delete code.successCountedAt;
   }
   if (request.jti) delete state.tokens[request.jti];
   return { result: takeBackSuccessAt === undefined ? {} : { takeBackSuccessAt }, state };

@@ -138,7 +138,8 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
   /**
    * Undoes a successful checkCode whose request was refused anyway (its client address was over
    * its limit, asked in parallel, or the work the code was spent on failed): the code is usable
-   * again, the token it issued is void, and its range success is taken back.
+   * again, the token it issued is void, and its range success is taken back from the minute it
+   * was counted in.
    */
   reopenCode(phone: string, purpose: Purpose, codeId: string, jti?: string): void {
     const now = Date.now();

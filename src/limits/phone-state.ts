@@ -16,6 +16,11 @@ export interface CodeState {
   /** Whether its verification counts as a success for the range (false for test numbers and unknown resets). */
   countsForRange?: boolean;
   /**
+   * When its verification was counted as a success for the range: the minute bucket a reopen must
+   * take that success back from (the current minute may be a later one).
+   */
+  successCountedAt?: number;
+  /**
    * A reset code for a number with no account: stored like a real one so that guessing at it
    * answers exactly like guessing at a real one, but no SMS carried it, so it never verifies.
    */

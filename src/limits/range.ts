@@ -73,7 +73,7 @@ export function countSuccess(stored: RangeState | undefined, settings: RangeSett
   return { result: undefined, state };
 }
 
-/** Takes back a success counted at `countedAt`, from that minute's bucket. */
+/** Takes back a success counted at `countedAt`, from that minute's bucket (not the current one's). */
 export function uncountSuccess(stored: RangeState | undefined, settings: RangeSettings, now: number, countedAt: number): Decision<void, RangeState> {
   const state = rangeAt(stored, settings, now);
   state.successes = take(state.successes, countedAt);

@@ -115,6 +115,32 @@ describe("PhoneGuard", () => {
     expect(await alarmOf(stub)).not.toBeNull();
   });
 
+  it("reopenCode takes a range success back from the minute it was counted in, not the current one", async () => {
+    // The success was counted a minute ago (its own bucket); none is in the current minute. Before
+    // the fix, the take-back went to the current minute's bucket, found nothing, and was dropped.
+    const stub = guard();
+    const now = Date.now();
+    const counted = now - 60_000;
+    await write(stub, {
+      [`phone:${A}`]: {
+        ...sentAgo(90_000),
+        codes: { login: { id: "c", expiresAt: now + 200_000, attempts: 0, status: "used", countsForRange: true, successCountedAt: counted } },
+        tokens: { j: { purpose: "login", expiresAt: now + 500_000 } },
+      },
+      range: { sends: { [minuteOf(now - 90_000)]: 1 }, successes: { [minuteOf(counted)]: 1 } },
+    });
+    await stub.reopenCode(A, "login", "c", "j");
+    const range = await read<RangeState>(stub, "range");
+    expect(range?.successes).toEqual({});
+    const phone = await read<PhoneState>(stub, `phone:${A}`);
+    expect(phone?.codes.login?.status).toBe("active");
+    expect(phone?.tokens).toEqual({});
+
+    // The reopened code verifies again and is counted again, in the current minute.
+    expect(await stub.checkCode(A, "login", "c", true)).toEqual({ ok: true });
+    expect(Object.values((await read<RangeState>(stub, "range"))?.successes ?? {})).toEqual([1]);
+  });
+
   it("answers every RPC with the same shapes as before", async () => {
     const stub = guard();
     const reserved = await stub.reserve(A, "register", { countForRange: false });

@@ -26,12 +26,12 @@ function withCode(codeId: string, at = T, state?: PhoneState, options: { countFo
 const guess = (codeId: string, matches: boolean, extra: Partial<Guess> = {}): Guess => ({ purpose: "login", codeId, matches, ...extra });
 
 describe("code checks", () => {
-  it("spends a right code once, registers its token and asks for a range success", () => {
+  it("spends a right code once, registers its token and marks its range success with the time", () => {
     const state = withCode("c");
     const right = check(state, settings, T + 1000, guess("c", true, { issueToken: { jti: "j", expiresAt: T + 600_000 } }));
     expect(right.result).toEqual({ ok: true });
     expect(right.countSuccess).toBe(true);
-    expect(right.state!.codes.login).toMatchObject({ status: "used" });
+    expect(right.state!.codes.login).toMatchObject({ status: "used", successCountedAt: T + 1000 });
     expect(right.state!.tokens).toEqual({ j: { purpose: "login", expiresAt: T + 600_000 } });
     expect(state.codes.login?.status).toBe("active");
 
@@ -43,6 +43,7 @@ describe("code checks", () => {
     const right = check(withCode("c", T, undefined, { countForRange: false }), settings, T + 1000, guess("c", true));
     expect(right.result.ok).toBe(true);
     expect(right.countSuccess).toBe(false);
+    expect(right.state!.codes.login?.successCountedAt).toBeUndefined();
   });
 
   it("burns a code after MAX_VERIFY_ATTEMPTS wrong guesses; then even the right code waits for a resend", () => {
@@ -113,13 +114,18 @@ describe("code checks", () => {
 });
 
 describe("code checks: reopen", () => {
-  it("makes a spent code usable again and voids its token", () => {
-    const spent = check(withCode("c"), settings, T + 1000, guess("c", true, { issueToken: { jti: "j", expiresAt: T + 600_000 } })).state!;
-    const reopened = reopen(spent, settings, T + 2000, { purpose: "login", codeId: "c", jti: "j" });
-    expect(reopened.result).toEqual({ takeBackSuccessAt: T + 2000 });
+  it("makes a spent code usable again, voids its token and hands back when its success was counted", () => {
+    const spent = check(withCode("c"), settings, T + 59_000, guess("c", true, { issueToken: { jti: "j", expiresAt: T + 600_000 } })).state!;
+    // Reopened in the next minute: the success to take back is the one counted at T + 59 s.
+    const reopened = reopen(spent, settings, T + 61_000, { purpose: "login", codeId: "c", jti: "j" });
+    expect(reopened.result).toEqual({ takeBackSuccessAt: T + 59_000 });
     expect(reopened.state!.codes.login).toMatchObject({ status: "active" });
+    expect(reopened.state!.codes.login?.successCountedAt).toBeUndefined();
     expect(reopened.state!.tokens).toEqual({});
-    expect(check(reopened.state, settings, T + 3000, guess("c", true)).result).toEqual({ ok: true });
+    // The code verifies again, and its new success is counted at the new time.
+    const again = check(reopened.state, settings, T + 62_000, guess("c", true));
+    expect(again.result).toEqual({ ok: true });
+    expect(again.state!.codes.login?.successCountedAt).toBe(T + 62_000);
   });
 
   it("takes nothing back for a code that is not spent, or does not count for the range", () => {
@@ -129,5 +135,11 @@ describe("code checks: reopen", () => {
     const reopened = reopen(uncounted, settings, T + 2000, { purpose: "login", codeId: "u" });
     expect(reopened.result).toEqual({});
     expect(reopened.state!.codes.login?.status).toBe("active");
+  });
+
+  it("falls back to the current minute for a code stored before the success time was recorded", () => {
+    const spent = check(withCode("c"), settings, T + 1000, guess("c", true)).state!;
+    delete spent.codes.login!.successCountedAt;
+    expect(reopen(spent, settings, T + 2000, { purpose: "login", codeId: "c" }).result).toEqual({ takeBackSuccessAt: T + 2000 });
   });
 });

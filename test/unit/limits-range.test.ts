@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { check, reopen } from "../../src/limits/code-checks";
+import { reserve } from "../../src/limits/phone-sends";
 import { countSend, countSuccess, isRangeEmpty, type RangeSettings, type RangeState, rangeAt, uncountSend, uncountSuccess } from "../../src/limits/range";
 import { minuteOf, total } from "../../src/limits/window";
 
@@ -73,12 +75,35 @@ describe("range fraud rule", () => {
   });
 });
 
-describe("successes", () => {
-  it("are taken back from the bucket of the time given", () => {
+describe("reopen takes a success back from the bucket it was counted in", () => {
+  it("across a minute boundary, with no other success in the range", () => {
     const success = countSuccess(undefined, settings, T + 59_000).state!;
     expect(success.successes).toEqual({ [minuteOf(T)]: 1 });
     const back = uncountSuccess(success, settings, T + 61_000, T + 59_000).state!;
     expect(back.successes).toEqual({});
     expect(isRangeEmpty(back)).toBe(true);
+  });
+
+  it("end to end through code-checks: the reopened code's success goes, the later one in the next minute stays", () => {
+    const phoneSettings = {
+      RESEND_INTERVAL_SECONDS: 60,
+      DAILY_SENDS_PER_PHONE: 10,
+      PHONE_GUESS_WINDOW_SECONDS: 3600,
+      LOGIN_FAILURE_WINDOW_SECONDS: 900,
+      CODE_TTL_SECONDS: 300,
+      MAX_VERIFY_ATTEMPTS: 5,
+      PHONE_MAX_FAILED_GUESSES: 10,
+      PHONE_LOCK_SECONDS: 3600,
+    };
+    const phone = reserve(undefined, phoneSettings, T, { purpose: "login", codeId: "c", countForRange: true }).state!;
+    const checked = check(phone, phoneSettings, T + 59_000, { purpose: "login", codeId: "c", matches: true });
+    expect(checked.countSuccess).toBe(true);
+    let range = countSuccess(undefined, settings, T + 59_000).state!;
+    // Another phone's success, in the next minute.
+    range = countSuccess(range, settings, T + 60_500).state!;
+
+    const reopened = reopen(checked.state, phoneSettings, T + 61_000, { purpose: "login", codeId: "c" });
+    range = uncountSuccess(range, settings, T + 61_000, reopened.result.takeBackSuccessAt!).state!;
+    expect(range.successes).toEqual({ [minuteOf(T + MINUTE)]: 1 });
   });
 });
