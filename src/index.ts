@@ -1,4 +1,5 @@
 import { app } from "./app";
+import { handleQueue } from "./events/webhooks/consumer";
 import { runDailySweeps } from "./scheduled";
 
 export type { AppType } from "./app";
@@ -11,5 +12,6 @@ export { WechatAccessToken } from "./wechat/access-token";
 
 export default {
   fetch: app.fetch,
+  queue: handleQueue,
   scheduled: (_controller, env, ctx) => ctx.waitUntil(runDailySweeps(env)),
 } satisfies ExportedHandler<Env>;

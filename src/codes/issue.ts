@@ -8,6 +8,7 @@ import { withoutFields } from "../platform/log";
 import type { RequestScope } from "../platform/scope";
 import { deliver } from "../sms/deliver";
 import { resolveSenders } from "../sms/registry";
+import { SmsThrottledError } from "../sms/throttle";
 import type { SmsDeliveryError } from "../sms/types";
 import type { Purpose } from "./purpose";
 import { codeKey, storedCode } from "./storage";
@@ -66,9 +67,10 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
 
   // Gives back whatever was taken: the cooldown and count, the range's send (and a range block
   // that send tripped), the budget's SMS. Only ever before a provider accepted the message.
-  const giveBack = async () => {
+  // `keepCooldown`: all of that but the phone's cooldown and count (a provider's throttle).
+  const giveBack = async (keepCooldown = false) => {
     await Promise.all([
-      reserved?.ok ? guard.cancelSend(phone.e164, reserved.codeId, { countedForRange: charged }) : undefined,
+      reserved?.ok ? guard.cancelSend(phone.e164, reserved.codeId, { countedForRange: charged, keepCooldown }) : undefined,
       spent?.ok ? budget.refund(config.DAILY_SMS_BUDGET) : undefined,
     ]);
   };
@@ -120,8 +122,10 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
         provider = (await deliver(senders, message, config.SMS_TIMEOUT_MS, log, onFailure)).provider;
       } catch (error) {
         // No provider accepted it: the stored code is voided (the object restores the previous
-        // one as current), the cooldown, count, range send and budget are given back.
-        await giveBack();
+        // one as current), the cooldown, count, range send and budget are given back. A
+        // provider's per-number throttle (429) delivered nothing either, but the cooldown stays:
+        // the provider said slow down.
+        await giveBack(error instanceof SmsThrottledError);
         // Best effort (KV takes one write a second per key): without it the previous code is
         // merely unusable, never the undelivered one usable.
         if (previous !== null) await env.CODES.put(key, previous, { expirationTtl: config.CODE_TTL_SECONDS }).catch(() => {});

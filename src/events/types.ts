@@ -22,6 +22,7 @@ export type DomainEvent =
       userId: string;
       reason: "logout" | "password_reset" | "phone_changed" | "logout_all" | "revoked" | "banned" | "reuse_detected" | "admin";
     }
+  | { type: "session.reuse_detected"; userId: string }
   | { type: "user.phone_changed"; userId: string; from: string | null; to: Phone }
   | { type: "user.password_changed"; userId: string; phone: Phone | null; reason: "reset" | "set" | "changed" }
   | { type: "identity.linked"; userId: string; provider: "wechat" }

@@ -4,6 +4,7 @@ import { clientLimitSettings } from "./settings/client-limits";
 import { oneTapSettings } from "./settings/one-tap";
 import { bool, int, list } from "./settings/parse";
 import { turnstileProblems, turnstileSettings } from "./settings/turnstile";
+import { checkWebhookSettings, webhookSettings } from "./settings/webhooks";
 import { wechatSettings } from "./settings/wechat";
 
 /**
@@ -19,7 +20,7 @@ import { wechatSettings } from "./settings/wechat";
 const DEV_SECRET_PREFIX = "dev-only-";
 const DEV_SECRET = `${DEV_SECRET_PREFIX}secret-never-use-in-production-0123456789`;
 
-export const SMS_PROVIDER_NAMES = ["console", "aliyun", "ronglian"] as const;
+export const SMS_PROVIDER_NAMES = ["console", "aliyun", "ronglian", "tencent"] as const;
 export type SmsProviderName = (typeof SMS_PROVIDER_NAMES)[number];
 
 const testPhoneSchema = z.array(
@@ -82,8 +83,10 @@ const configSchema = z
     ...adminSettings,
     ...wechatSettings,
     ...oneTapSettings,
+    ...webhookSettings,
   })
   .transform((cfg, ctx) => {
+    checkWebhookSettings(cfg, ctx);
     for (const issue of adminSettingIssues(cfg)) ctx.addIssue({ code: "custom", path: [issue.setting], message: issue.message });
     const DOCS_ENABLED = cfg.DOCS_ENABLED ?? cfg.ENVIRONMENT !== "production";
     if (cfg.ENVIRONMENT !== "production") {

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RouterRoute } from "hono/types";
 import * as z from "zod";
+import { WEBHOOK_CONTRACTS } from "../events/webhooks/contracts";
 import type { AppEnv } from "../http/app-env";
 import { route } from "../http/contract";
 import { ApiError } from "../http/errors/api-error";
@@ -62,7 +63,7 @@ export function docsRoutes(appRoutes: () => readonly RouterRoute[]) {
   let document: OpenApiDocument | undefined;
   return new Hono<AppEnv>()
     .get("/openapi.json", openapi, docsEnabled, (c) => {
-      document ??= buildOpenApiDocument(appRoutes());
+      document ??= buildOpenApiDocument(appRoutes(), WEBHOOK_CONTRACTS);
       return c.json(document);
     })
     .get(DOCS_SCRIPT_PATH, script, docsEnabled, async (c) => {

@@ -266,13 +266,6 @@ describe("Aliyun answers", () => {
       "isv.MOBILE_NUMBER_ILLEGAL",
       "R1",
     ],
-    [
-      "the per-number flow control",
-      json({ Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发分钟级流控Permits:1", RequestId: "R2" }),
-      "retryable",
-      "isv.BUSINESS_LIMIT_CONTROL",
-      "R2",
-    ],
     ["the daily limit", json({ Code: "isv.DAY_LIMIT_CONTROL", Message: "触发日发送限额", RequestId: "R3" }), "retryable", "isv.DAY_LIMIT_CONTROL", "R3"],
     ["an empty balance", json({ Code: "isv.AMOUNT_NOT_ENOUGH", Message: "账户余额不足", RequestId: "R4" }), "retryable", "isv.AMOUNT_NOT_ENOUGH", "R4"],
     [
@@ -341,6 +334,21 @@ describe("Aliyun answers", () => {
     expect(`${err.message} ${err.providerCode}`).not.toContain(CODE);
     expect(`${err.message} ${err.providerCode}`).not.toContain(SECRET);
     expect(err.message).toBe(`aliyun: ${providerCode}`);
+  });
+
+  it.each([
+    ["触发分钟级流控Permits:1", "minute"],
+    ["触发小时级流控Permits:5", "hour"],
+    ["触发天级流控Permits:10", "day"],
+    ["Triggered hour-level flow control", "hour"],
+    ["Triggered day-level flow control", "day"],
+    ["触发业务流控", "minute"],
+    [undefined, "minute"],
+  ] as const)("maps the per-number flow control %s to throttled (%s window), the message never in the error", async (text, window) => {
+    const error = await rejection(send(json({ Code: "isv.BUSINESS_LIMIT_CONTROL", Message: text, RequestId: "R2" })));
+    expect(error).toBeInstanceOf(SmsDeliveryError);
+    expect(error).toMatchObject({ provider: "aliyun", kind: "throttled", providerCode: "isv.BUSINESS_LIMIT_CONTROL", requestId: "R2", window });
+    expect((error as SmsDeliveryError).message).toBe("aliyun: isv.BUSINESS_LIMIT_CONTROL");
   });
 
   it("falls back to RequestId when the answer has no BizId", async () => {

@@ -10,7 +10,7 @@ import type { Purpose } from "../../codes/purpose";
 import type { Phone } from "../../phone/phone";
 import { httpsProblems, requiredText, settingProblems, str, templateMap, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
-import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
+import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender, type ThrottleWindow } from "../types";
 import { beijingTimestamp, ronglianAuthorization, ronglianSig } from "./signing";
 
 const PROVIDER = "ronglian";
@@ -113,11 +113,20 @@ const SUCCESS = "000000";
 const INVALID_NUMBER = new Set(["160042"]);
 
 /**
- * Sending too often (160038), the per-number daily limits of verification and notification
- * templates (160039, 160040, 160041) and an exhausted balance (111142): this account cannot send
- * now, the next provider may.
+ * Ronglian's per-number limits: 160038 a verification code sent too often to the number (its
+ * minute-level frequency limit), 160039 the per-number daily limit of one template, 160040 / 160041
+ * the per-number daily limits of verification and notification templates. Answered as 429 with
+ * the window, never failed over.
  */
-const RETRYABLE = new Set(["160038", "160039", "160040", "160041", "111142"]);
+const THROTTLED = new Map<string, ThrottleWindow>([
+  ["160038", "minute"],
+  ["160039", "day"],
+  ["160040", "day"],
+  ["160041", "day"],
+]);
+
+/** An exhausted balance (111142): this account cannot send now, the next provider may. */
+const RETRYABLE = new Set(["111142"]);
 
 /**
  * Ronglian answers HTTP 200 with {"statusCode":"000000","templateSMS":{"smsMessageSid",…}} on
@@ -132,6 +141,8 @@ function interpret(answer: ProviderAnswer): SmsReceipt {
   }
   if (code === undefined || code === SUCCESS) throw unreadableAnswer(PROVIDER, answer.status);
   if (INVALID_NUMBER.has(code)) throw new SmsDeliveryError(PROVIDER, "invalid_number", code);
+  const window = THROTTLED.get(code);
+  if (window) throw new SmsDeliveryError(PROVIDER, "throttled", code, undefined, window);
   if (RETRYABLE.has(code)) throw new SmsDeliveryError(PROVIDER, "retryable", code);
   throw new SmsDeliveryError(PROVIDER, ok2xx ? "rejected" : httpFailureKind(answer.status), code);
 }
