@@ -21,10 +21,19 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // wrangler.toml's consumers, with one retry instead of seven so that a test can follow a
+          // message to the dead-letter queue in seconds (test/http/webhooks.test.ts).
+          queueConsumers: {
+            "edge-phone-auth-events": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 1, deadLetterQueue: "edge-phone-auth-events-dlq" },
+            "edge-phone-auth-events-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 0 },
+          },
           bindings: {
             ENVIRONMENT: "test",
             // The admin API is on in tests, with the key test/support/admin.ts sends (only its hash is configured).
             ADMIN_API_KEYS: createHash("sha256").update("test-admin-key-0123456789abcdef").digest("hex"),
+            // The queue consumer signs with it (test/http/webhooks-*.test.ts). No WEBHOOK_URL here:
+            // only tests that set one queue anything.
+            WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             TEST_MIGRATIONS: migrations,
           },
           // A downstream Worker of the kind docs/tokens.md describes: it binds this Worker's

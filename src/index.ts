@@ -1,4 +1,5 @@
 import { app } from "./app";
+import { handleQueue } from "./events/webhooks/consumer";
 import { runDailySweeps } from "./scheduled";
 
 export type { AppType } from "./app";
@@ -12,6 +13,7 @@ export { WechatAccessToken } from "./wechat/access-token";
 
 export default {
   fetch: app.fetch,
+  queue: handleQueue,
   // The daily Cron Trigger (wrangler.toml [triggers]): the sweeps of src/scheduled.ts. Awaited, so
   // a run's end is the sweeps' end. Number(): a Date from some local harnesses, Unix ms on Cloudflare.
   scheduled: async (controller, env, _ctx) => {

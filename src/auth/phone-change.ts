@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import { identities, users } from "../db/schema";
 import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
-import { maskPhone, type Phone, parsePhone } from "../phone/phone";
+import { maskPhone, parsePhone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import { sendNotice } from "../sms/notices";
 import { type PhoneProof, provePhone } from "./phone-proof";
@@ -13,13 +13,14 @@ import { findUserById, isPhoneRegistered, isUniqueViolation, type PublicUser, to
 /**
  * Moves the signed-in user to a new phone proven by a code sent to it. The old number is freed in
  * the same batch (a later SMS login with it creates a new user).
+ *
+ * No registration oracle (issue 10): the code or token is proven, spent and counted against the
+ * address first; only a proven number learns whether it is taken (409, the proof stays spent).
  */
 export async function changePhone(scope: RequestScope, db: Db, session: SessionUser, proof: PhoneProof): Promise<PublicUser> {
-  const inUse = async (phone: Phone) => {
-    if (await isPhoneRegistered(db, phone.e164)) throw new ApiError("phone_registered");
-  };
   // Bound to this user: a code or token another account asked for does not move this one.
-  const { phone, giveBack } = await provePhone(scope, proof, "change_phone", inUse, session.user.id);
+  const { phone, giveBack } = await provePhone(scope, proof, "change_phone", () => {}, session.user.id);
+  if (await isPhoneRegistered(db, phone.e164)) throw new ApiError("phone_registered");
   const userId = session.user.id;
   const now = Date.now();
   try {

@@ -4,8 +4,8 @@ import type { Db } from "../db/client";
 import { sessions, users } from "../db/schema";
 import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
-import { clientLimited } from "../limits/refusals";
-import { clientGuard, phoneGuard } from "../limits/stubs";
+import { hitClient } from "../limits/client-limits";
+import { phoneGuard } from "../limits/stubs";
 import { maskPhone, type Phone, parsePhone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import { assertStrongPassword, dummyPasswordHash, hashPassword, verifyPassword } from "./passwords";
@@ -22,11 +22,8 @@ import { endUserSessions, markAuthenticated, type SessionUser } from "./sessions
  */
 export async function checkPassword(scope: RequestScope, session: SessionUser, password: string): Promise<void> {
   const phone = session.phone ? parsePhone(session.phone) : undefined;
-  const client = await clientGuard(scope).hit("verify", scope.config.IP_VERIFICATIONS_PER_HOUR);
-  if (!client.ok) {
-    if (phone) throw await clientLimited(scope, "password", phone, client.retryAfterMs);
-    throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
-  }
+  // Every layer of the caller's address (429 when one is over), before the hash.
+  await hitClient(scope, "verify", phone, "password");
   const stored = session.user.passwordHash ?? (await dummyPasswordHash());
   const matches = (await verifyPassword(password, stored)) && session.user.passwordHash !== null;
   if (phone) {

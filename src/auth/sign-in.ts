@@ -6,8 +6,8 @@ import { type UserRow, users } from "../db/schema";
 import { publish } from "../events/publish";
 import type { SignInMethod } from "../events/types";
 import { ApiError } from "../http/errors/api-error";
-import { clientLimited } from "../limits/refusals";
-import { clientGuard, phoneGuard } from "../limits/stubs";
+import { hitClient } from "../limits/client-limits";
+import { phoneGuard } from "../limits/stubs";
 import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import { refuseBanned } from "./bans";
@@ -108,8 +108,7 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
   // Password tries count against the client address like code checks do, so one address cannot
   // spray passwords over many numbers (each try also costs a PBKDF2 run). Asked in parallel with
   // the user lookup, and before the hash, so a limited address costs no hashing.
-  const [user, client] = await Promise.all([findUserByPhone(db, phone.e164), clientGuard(scope).hit("verify", scope.config.IP_VERIFICATIONS_PER_HOUR)]);
-  if (!client.ok) throw await clientLimited(scope, "password", phone, client.retryAfterMs);
+  const [user] = await Promise.all([findUserByPhone(db, phone.e164), hitClient(scope, "verify", phone, "password")]);
   const stored = user?.passwordHash ?? (await dummyPasswordHash());
   const matches = (await verifyPassword(password, stored)) && user?.passwordHash != null;
 

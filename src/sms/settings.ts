@@ -118,3 +118,14 @@ export function settingProblems(error: z.ZodError): string[] {
     return `${path || "?"}: ${issue.message}`;
   });
 }
+
+/**
+ * In production (ENVIRONMENT unset or "production", as in config.ts) a provider endpoint must be
+ * https: the request carries a signature over the code, and a plain-http hop would show the code
+ * to anyone on the path. http stays allowed elsewhere, for local fakes.
+ */
+export function httpsProblems(env: Record<string, unknown>, setting: string, url: string): string[] {
+  const environment = env.ENVIRONMENT;
+  const production = environment === undefined || environment === "" || environment === "production";
+  return production && !url.startsWith("https:") ? [`${setting}: must be an https URL in production`] : [];
+}

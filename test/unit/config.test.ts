@@ -24,11 +24,12 @@ describe("configuration", () => {
         .map((p) => p.setting)
         .sort(),
     ).toEqual(["AUTH_SECRET", "JWT_PRIVATE_KEYS"]);
+    // Turnstile is required in production too (issue 10), unless TURNSTILE_REQUIRED=false.
     expect(
       problems({ SMS_PROVIDER: "console", AUTH_SECRET: "dev-only-secret-copied-from-development-000", JWT_PRIVATE_KEYS: KEYS })
         .map((p) => p.setting)
         .sort(),
-    ).toEqual(["AUTH_SECRET", "SMS_PROVIDER"]);
+    ).toEqual(["AUTH_SECRET", "SMS_PROVIDER", "TURNSTILE_SECRET_KEY"]);
   });
 
   it("has working defaults for development", () => {
@@ -57,7 +58,7 @@ describe("configuration", () => {
   });
 
   it("refuses the development signing key and anything but private Ed25519 JWKs in production", () => {
-    const base = { ENVIRONMENT: "production", SMS_PROVIDER: "aliyun", AUTH_SECRET: "x".repeat(40) };
+    const base = { ENVIRONMENT: "production", SMS_PROVIDER: "aliyun", AUTH_SECRET: "x".repeat(40), TURNSTILE_REQUIRED: "false" };
     expect(problems({ ...base, JWT_PRIVATE_KEYS: JSON.stringify([DEV_JWT_KEY]) }).map((p) => p.setting)).toEqual(["JWT_PRIVATE_KEYS"]);
     const secret = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
     const bad = problems({ ...base, JWT_PRIVATE_KEYS: `[{"kty":"RSA","d":"${secret}"}]` });
@@ -80,9 +81,14 @@ describe("configuration", () => {
       AUTH_SECRET: "dev-only-secret-copied-from-development-000",
       JWT_PRIVATE_KEYS: KEYS,
     });
-    expect(found.map((p) => p.setting).sort()).toEqual(["AUTH_SECRET", "SMS_PROVIDER"]);
-    expect(
-      parseConfig({ ENVIRONMENT: "production", SMS_PROVIDER: "aliyun,ronglian", AUTH_SECRET: "x".repeat(40), JWT_PRIVATE_KEYS: KEYS }).SMS_PROVIDER,
-    ).toEqual(["aliyun", "ronglian"]);
+    expect(found.map((p) => p.setting).sort()).toEqual(["AUTH_SECRET", "SMS_PROVIDER", "TURNSTILE_SECRET_KEY"]);
+    const production = {
+      ENVIRONMENT: "production",
+      SMS_PROVIDER: "aliyun,ronglian",
+      AUTH_SECRET: "x".repeat(40),
+      TURNSTILE_REQUIRED: "false",
+      JWT_PRIVATE_KEYS: KEYS,
+    };
+    expect(parseConfig(production).SMS_PROVIDER).toEqual(["aliyun", "ronglian"]);
   });
 });

@@ -84,6 +84,8 @@ describe("Aliyun settings", () => {
     const parsed = parseAliyunSettings({
       ...complete,
       ALIYUN_ACCESS_KEY_SECRET: ` ${SECRET}\n`,
+      // Plain http only outside production (unset ENVIRONMENT means production).
+      ENVIRONMENT: "test",
       ALIYUN_ENDPOINT: "http://127.0.0.1:8787/",
       ALIYUN_SIGNATURE: "V2",
       ALIYUN_TEMPLATE_PARAM_NAME: "otp",
@@ -199,6 +201,7 @@ describe("Aliyun SendSms request, signature V3", () => {
   it("signs with the live clock, a fresh nonce and the endpoint's host:port when built from env", async () => {
     const { requests } = interceptFetch(() => json(okAnswer));
     const setup = aliyunProvider({
+      ENVIRONMENT: "test",
       ALIYUN_ENDPOINT: "http://127.0.0.1:9999",
       ALIYUN_ACCESS_KEY_ID: "LTAI-test-id",
       ALIYUN_ACCESS_KEY_SECRET: SECRET,
@@ -275,13 +278,6 @@ describe("Aliyun answers", () => {
       "isv.MOBILE_NUMBER_ILLEGAL",
       "R1",
     ],
-    [
-      "the per-number flow control",
-      json({ Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发分钟级流控Permits:1", RequestId: "R2" }),
-      "retryable",
-      "isv.BUSINESS_LIMIT_CONTROL",
-      "R2",
-    ],
     ["the daily limit", json({ Code: "isv.DAY_LIMIT_CONTROL", Message: "触发日发送限额", RequestId: "R3" }), "retryable", "isv.DAY_LIMIT_CONTROL", "R3"],
     ["an empty balance", json({ Code: "isv.AMOUNT_NOT_ENOUGH", Message: "账户余额不足", RequestId: "R4" }), "retryable", "isv.AMOUNT_NOT_ENOUGH", "R4"],
     [
@@ -350,6 +346,21 @@ describe("Aliyun answers", () => {
     expect(`${err.message} ${err.providerCode}`).not.toContain(CODE);
     expect(`${err.message} ${err.providerCode}`).not.toContain(SECRET);
     expect(err.message).toBe(`aliyun: ${providerCode}`);
+  });
+
+  it.each([
+    ["触发分钟级流控Permits:1", "minute"],
+    ["触发小时级流控Permits:5", "hour"],
+    ["触发天级流控Permits:10", "day"],
+    ["Triggered hour-level flow control", "hour"],
+    ["Triggered day-level flow control", "day"],
+    ["触发业务流控", "minute"],
+    [undefined, "minute"],
+  ] as const)("maps the per-number flow control %s to throttled (%s window), the message never in the error", async (text, window) => {
+    const error = await rejection(send(json({ Code: "isv.BUSINESS_LIMIT_CONTROL", Message: text, RequestId: "R2" })));
+    expect(error).toBeInstanceOf(SmsDeliveryError);
+    expect(error).toMatchObject({ provider: "aliyun", kind: "throttled", providerCode: "isv.BUSINESS_LIMIT_CONTROL", requestId: "R2", window });
+    expect((error as SmsDeliveryError).message).toBe("aliyun: isv.BUSINESS_LIMIT_CONTROL");
   });
 
   it("falls back to RequestId when the answer has no BizId", async () => {
