@@ -20,7 +20,15 @@ afterEach(() => {
   vi.mocked(globalThis.fetch).mockRestore?.();
 });
 
-const PRODUCTION = { ENVIRONMENT: "production", AUTH_SECRET: "p".repeat(40), SMS_PROVIDER: "aliyun" };
+// Complete but for what each test leaves out (JWT_PRIVATE_KEYS: a production-shaped signing key, docs/tokens.md).
+const PRODUCTION = {
+  ENVIRONMENT: "production",
+  AUTH_SECRET: "p".repeat(40),
+  SMS_PROVIDER: "aliyun",
+  JWT_PRIVATE_KEYS: JSON.stringify([
+    { kty: "OKP", crv: "Ed25519", kid: "k1", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", d: "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A" },
+  ]),
+};
 const ALIYUN = {
   ALIYUN_ACCESS_KEY_ID: "LTAI5tE2eKeyId",
   ALIYUN_ACCESS_KEY_SECRET: "aliyun-Secret-Qx7vW2pLm4RtZk",

@@ -41,7 +41,8 @@ describe("POST /v1/me/phone is no registration oracle", () => {
     const user = await signIn(sms);
     const phone = uniquePhone();
     const code = await requestCode(sms, phone, "change_phone", { token: user.token });
-    const verified = await post("/v1/codes/verify", { phone, purpose: "change_phone", code });
+    // A change_phone code is bound to the account that asked: verified with its session.
+    const verified = await post("/v1/codes/verify", { phone, purpose: "change_phone", code }, { token: user.token });
     const { verificationToken } = await json<{ verificationToken: string }>(verified);
     await age(phone, 61_000);
     await signIn(sms, phone); // someone registers the number meanwhile
