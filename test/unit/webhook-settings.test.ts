@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/platform/config";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const PRODUCTION = { ENVIRONMENT: "production", SMS_PROVIDER: "aliyun", AUTH_SECRET: "production-secret-0123456789-abcdefghijklmnop" };
+const PRODUCTION = {
+  ENVIRONMENT: "production",
+  SMS_PROVIDER: "aliyun",
+  AUTH_SECRET: "production-secret-0123456789-abcdefghijklmnop",
+  TURNSTILE_REQUIRED: "false",
+};
 
 const problems = (env: Record<string, unknown>) => {
   try {
