@@ -55,8 +55,8 @@ describe("the code is stored before it is sent", () => {
     const received: string[] = [];
     interceptFetch(async (request) => {
       received.push((JSON.parse(await request.text()) as { datas: string[] }).datas[0]!);
-      // A refusal that fails over and ends in 502 (160038, "too often", is now a 429 throttle).
-      return answer({ statusCode: "160000", statusMsg: "refused" });
+      // An account-level refusal (no balance): it fails over, and with no other provider the send fails.
+      return answer({ statusCode: "111142", statusMsg: "no balance" });
     });
     const response = await call("POST", "/v1/codes", { phone, purpose: "login" }, { env: RONGLIAN });
     expect(response.status).toBe(502);

@@ -98,8 +98,16 @@ describe("Tencent settings", () => {
       TENCENT_TEMPLATE_PARAMS: "code, minutes",
       TENCENT_REGION: "ap-beijing",
       TENCENT_ENDPOINT: "http://localhost:9999/",
+      ENVIRONMENT: "test",
     });
     expect(parsed).toMatchObject({ ok: true, settings: { templateParams: "code,minutes", region: "ap-beijing", endpoint: "http://localhost:9999" } });
+  });
+
+  it("refuses a plain-http endpoint in production (unset ENVIRONMENT counts as production)", () => {
+    for (const environment of [{}, { ENVIRONMENT: "production" }]) {
+      const parsed = parseTencentSettings({ ...complete, ...environment, TENCENT_ENDPOINT: "http://sms.tencentcloudapi.com" });
+      expect(parsed).toEqual({ ok: false, problems: ["TENCENT_ENDPOINT: must be an https URL in production"] });
+    }
   });
 
   it("names every missing setting", () => {

@@ -7,7 +7,7 @@
  */
 import * as z from "zod";
 import type { Phone } from "../../phone/phone";
-import { noticesOf, requiredText, settingProblems, str, type TemplateMap, templateMap, textWithDefault, urlSetting } from "../settings";
+import { httpsProblems, noticesOf, requiredText, settingProblems, str, type TemplateMap, templateMap, textWithDefault, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
 import { type Notice, type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
 import { classifyTencent } from "./errors";
@@ -53,6 +53,8 @@ const settingsSchema = z.object({
 export function parseTencentSettings(env: Record<string, unknown>): { ok: true; settings: TencentSettings } | { ok: false; problems: string[] } {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) return { ok: false, problems: settingProblems(parsed.error) };
+  const insecure = httpsProblems(env, "TENCENT_ENDPOINT", parsed.data.TENCENT_ENDPOINT);
+  if (insecure.length > 0) return { ok: false, problems: insecure };
   const s = parsed.data;
   return {
     ok: true,
