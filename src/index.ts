@@ -1,9 +1,9 @@
 import { app } from "./app";
+import { runDailySweeps } from "./entrypoints/scheduled";
 import { handleQueue } from "./events/webhooks/consumer";
-import { runDailySweeps } from "./scheduled";
 
 export type { AppType } from "./app";
-export { AuthService, type VerifyResult } from "./auth-service";
+export { AuthService, type VerifyResult } from "./entrypoints/auth-service";
 export type { ErrorBody } from "./http/contract";
 export { ClientGuard } from "./limits/client-guard";
 export { PhoneGuard } from "./limits/phone-guard";

@@ -1,9 +1,9 @@
-import { pruneAdminTables } from "./audit/retention";
-import { deleteOldSpentTokens } from "./auth/refresh";
-import { deleteExpiredSessions } from "./auth/sessions";
-import { createDb } from "./db/client";
-import { getConfig } from "./platform/config";
-import { createLogger } from "./platform/log";
+import { pruneAdminTables } from "../audit/retention";
+import { deleteOldSpentTokens } from "../auth/refresh";
+import { deleteExpiredSessions } from "../auth/sessions";
+import { createDb } from "../db/client";
+import { getConfig } from "../platform/config";
+import { createLogger } from "../platform/log";
 
 /**
  * The daily Cron Trigger (wrangler.toml [triggers]): each sweep in turn, each logged, one failing

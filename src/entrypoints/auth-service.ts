@@ -1,8 +1,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { readAccessToken } from "./auth/access-token";
-import { loadSession } from "./auth/sessions";
-import { createDb } from "./db/client";
-import { getConfig } from "./platform/config";
+import { readAccessToken } from "../auth/access-token";
+import { loadSession } from "../auth/sessions";
+import { createDb } from "../db/client";
+import { getConfig } from "../platform/config";
 
 export type VerifyResult =
   | { ok: true; userId: string; sessionId: string; phone: string | null }
