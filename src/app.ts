@@ -20,7 +20,9 @@ import { meRoutes } from "./routes/me";
 import { oneTapRoutes } from "./routes/one-tap";
 import { passwordRoutes } from "./routes/password";
 import { registerRoutes } from "./routes/register";
+import { sessionRoutes } from "./routes/sessions";
 import { wechatRoutes } from "./routes/wechat";
+import { wellKnownRoutes } from "./routes/well-known";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -30,6 +32,7 @@ const v1 = new Hono<AppEnv>()
   .route("/", registerRoutes)
   .route("/", passwordRoutes)
   .route("/", meRoutes)
+  .route("/", sessionRoutes)
   .route("/", adminUserRoutes)
   .route("/", adminLimitRoutes)
   .route("/", adminAuditRoutes)
@@ -86,6 +89,7 @@ export const app = new Hono<AppEnv>()
     }),
   )
   .route("/", healthRoutes)
+  .route("/", wellKnownRoutes)
   .route(
     "/",
     docsRoutes((): readonly RouterRoute[] => app.routes),

@@ -1,7 +1,9 @@
 import { app } from "./app";
-import { runDailySweeps } from "./scheduled";
+import { runDailySweeps } from "./entrypoints/scheduled";
+import { handleQueue } from "./events/webhooks/consumer";
 
 export type { AppType } from "./app";
+export { AuthService, type VerifyResult } from "./entrypoints/auth-service";
 export type { ErrorBody } from "./http/contract";
 export { ClientGuard } from "./limits/client-guard";
 export { PhoneGuard } from "./limits/phone-guard";
@@ -11,5 +13,10 @@ export { WechatAccessToken } from "./wechat/access-token";
 
 export default {
   fetch: app.fetch,
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(runDailySweeps(env)),
+  queue: handleQueue,
+  // The daily Cron Trigger (wrangler.toml [triggers]): the sweeps of src/scheduled.ts. Awaited, so
+  // a run's end is the sweeps' end. Number(): a Date from some local harnesses, Unix ms on Cloudflare.
+  scheduled: async (controller, env, _ctx) => {
+    await runDailySweeps(env, Number(controller.scheduledTime));
+  },
 } satisfies ExportedHandler<Env>;

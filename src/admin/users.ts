@@ -1,5 +1,5 @@
 import { and, count, eq, gt, isNotNull } from "drizzle-orm";
-import { deleteUserSessions } from "../auth/sessions";
+import { endUserSessions as deleteUserSessions } from "../auth/sessions";
 import { findUserById, findUserByPhone, type PublicUser, toPublicUser } from "../auth/users";
 import type { Db } from "../db/client";
 import { identities, sessions, type UserRow, users } from "../db/schema";
@@ -22,7 +22,7 @@ async function describe(db: Db, row: UserRow, phone: string | null): Promise<Adm
     db
       .select({ n: count() })
       .from(sessions)
-      .where(and(eq(sessions.userId, row.id), gt(sessions.expiresAt, now))),
+      .where(and(eq(sessions.userId, row.id), gt(sessions.expiresAt, now), gt(sessions.maxExpiresAt, now))),
   ]);
   return {
     user: toPublicUser(row, phone),
@@ -51,7 +51,7 @@ export async function banUser(scope: RequestScope, db: Db, id: string, reason: s
   const now = Date.now();
   const [banned, ended] = await db.batch([
     db.update(users).set({ bannedAt: now, banReason: reason, updatedAt: now }).where(eq(users.id, id)).returning({ id: users.id }),
-    deleteUserSessions(db, id).returning({ tokenHash: sessions.tokenHash }),
+    deleteUserSessions(db, id).returning({ id: sessions.id }),
   ]);
   if (banned.length === 0) throw new ApiError("user_not_found");
   publish(scope, { type: "user.banned", userId: id, reason, actor });
@@ -73,7 +73,7 @@ export async function unbanUser(scope: RequestScope, db: Db, id: string, actor: 
 /** Ends every session of a user ("this account was stolen"); answers how many there were. */
 export async function endUserSessions(scope: RequestScope, db: Db, id: string, actor: string): Promise<number> {
   if (!(await findUserById(db, id))) throw new ApiError("user_not_found");
-  const ended = await deleteUserSessions(db, id).returning({ tokenHash: sessions.tokenHash });
+  const ended = await deleteUserSessions(db, id).returning({ id: sessions.id });
   publish(scope, { type: "admin.sessions_ended", userId: id, actor, count: ended.length });
   if (ended.length > 0) publish(scope, { type: "session.ended", userId: id, reason: "admin" });
   return ended.length;

@@ -7,7 +7,7 @@ import { maskPhone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import { assertStrongPassword, hashPassword } from "./passwords";
 import { type PhoneProof, provePhone } from "./phone-proof";
-import { deleteUserSessions } from "./sessions";
+import { endUserSessions } from "./sessions";
 import { findUserByPhone } from "./users";
 
 /** Sets a new password from a reset code or token and ends every session of the user. */
@@ -18,7 +18,7 @@ export async function resetPassword(scope: RequestScope, db: Db, proof: PhonePro
   if (!user) throw new ApiError("invalid_verification_token");
   const passwordHash = await hashPassword(newPassword);
   try {
-    await db.batch([db.update(users).set({ passwordHash, updatedAt: Date.now() }).where(eq(users.id, user.id)), deleteUserSessions(db, user.id)]);
+    await db.batch([db.update(users).set({ passwordHash, updatedAt: Date.now() }).where(eq(users.id, user.id)), endUserSessions(db, user.id)]);
   } catch (error) {
     await giveBack();
     throw error;

@@ -76,7 +76,9 @@ const RULES: Record<Rule, Record<Locale, string>> = {
 };
 
 /** 400 weak_password naming the first rule the password breaks; `field` is the body field checked. */
-export function assertStrongPassword(password: string, phone: Phone, field: string): void {
+export function assertStrongPassword(raw: string, phone: Phone, field: string): void {
+  // Judged as it will be hashed (derive() normalises to NFKC): full-width "１２３４５６７８" is "12345678".
+  const password = raw.normalize("NFKC");
   const length = [...password].length;
   let rule: Rule | undefined;
   if (length < 8) rule = "too_short";

@@ -1,6 +1,4 @@
-import { ApiError } from "../http/errors/api-error";
-import { clientTag } from "../limits/client-key";
-import { clientGuard } from "../limits/stubs";
+import { hitClient } from "../limits/client-limits";
 import type { RequestScope } from "../platform/scope";
 
 /**
@@ -11,8 +9,5 @@ import type { RequestScope } from "../platform/scope";
  * address, never the address.
  */
 export async function countAgainstClient(scope: RequestScope, kind: "wechat" | "one_tap" | "identities"): Promise<void> {
-  const hit = await clientGuard(scope).hit("verify", scope.config.IP_VERIFICATIONS_PER_HOUR);
-  if (hit.ok) return;
-  scope.log.event("ip.limited", { kind, client: await clientTag(scope.clientIp) });
-  throw new ApiError("too_many_requests", { retryAfter: hit.retryAfterMs / 1000 });
+  await hitClient(scope, "verify", undefined, kind);
 }

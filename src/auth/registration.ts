@@ -2,10 +2,11 @@ import { readTokenFor, restoreToken } from "../codes/tokens";
 import type { Db } from "../db/client";
 import { publish } from "../events/publish";
 import { ApiError } from "../http/errors/api-error";
+import { hitClient } from "../limits/client-limits";
 import { phoneGuard } from "../limits/stubs";
 import type { RequestScope } from "../platform/scope";
 import { assertStrongPassword, hashPassword } from "./passwords";
-import { type NewSession, newSession } from "./sessions";
+import { type NewSession, startSession } from "./sessions";
 import { createUserStatements, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
 
 /**
@@ -17,15 +18,24 @@ import { createUserStatements, isUniqueViolation, type PublicUser, toPublicUser 
  * served elsewhere right after step 3 could miss it; the object is one strongly consistent place.
  */
 
-/** Step 3. Repeatable until step 4 (the last password wins). Returns seconds left on the token. */
+/**
+ * Step 3. Repeatable until step 4 (the last password wins). Returns seconds left on the token.
+ * The token's liveness is asked of the phone's Durable Object, and the call counted against the
+ * address's verification limit (in parallel, one round trip), before the PBKDF2 run: a spent or
+ * stolen token, or a flood from one address, costs no hashing.
+ */
 export async function setRegistrationPassword(scope: RequestScope, token: string, password: string, passwordConfirm: string): Promise<number> {
   const verified = await readTokenFor(scope, token, "register");
+  const { phone, claims } = verified;
   if (password !== passwordConfirm) throw new ApiError("password_mismatch");
-  assertStrongPassword(password, verified.phone, "password");
+  assertStrongPassword(password, phone, "password");
+  const guard = phoneGuard(scope.env, phone);
+  const [live] = await Promise.all([guard.tokenLive(phone.e164, claims.jti, "register"), hitClient(scope, "verify", phone)]);
+  if (!live) throw new ApiError("invalid_verification_token");
   const passwordHash = await hashPassword(password);
-  const staged = await phoneGuard(scope.env, verified.phone).stagePassword(verified.phone.e164, verified.claims.jti, passwordHash);
+  const staged = await guard.stagePassword(phone.e164, claims.jti, passwordHash);
   if (!staged.ok) throw new ApiError("invalid_verification_token");
-  return Math.max(1, Math.floor((verified.claims.expiresAt - Date.now()) / 1000));
+  return Math.max(1, Math.floor((claims.expiresAt - Date.now()) / 1000));
 }
 
 /**
@@ -40,9 +50,9 @@ export async function completeRegistration(scope: RequestScope, db: Db, token: s
   if (!taken.ok) throw new ApiError(taken.reason === "password_required" ? "password_required" : "invalid_verification_token");
 
   const created = createUserStatements(db, { phone: phone.e164, nickname, passwordHash: taken.passwordHash });
-  const { session, insert } = await newSession(db, created.row.id, scope.config.SESSION_TTL_SECONDS);
+  let session: NewSession;
   try {
-    await db.batch([...created.statements, insert]);
+    session = await startSession(scope, db, created.row.id, created.statements);
   } catch (error) {
     if (isUniqueViolation(error)) throw new ApiError("phone_registered");
     // Not the user's fault: give the token and the staged password back so a retry can succeed.

@@ -1,79 +1,164 @@
-import { eq } from "drizzle-orm";
+import { and, desc, eq, gt, lte, ne, notInArray, or, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
-import { identities, sessions, type UserRow, users } from "../db/schema";
+import { identities, type SessionRow, sessions, type UserRow, users } from "../db/schema";
+import { publish } from "../events/publish";
 import { randomBytes, sha256Hex, toBase64Url } from "../platform/crypto";
+import type { RequestScope } from "../platform/scope";
 import { phoneIdentityOfUser } from "./users";
 
 /**
- * Sessions after Lucia's guide: the client holds a random opaque token (256 bits); D1 holds only
- * its SHA-256, so a read of the table yields nothing usable. Expiry slides: a session used within
- * its lifetime is extended, but at most once an hour so that reads stay reads.
+ * Sessions (docs/tokens.md). The refresh token is the session: 256 random bits held by the client,
+ * only its SHA-256 in D1. Its expiry slides with each refresh (SESSION_TTL_SECONDS) but never past
+ * the absolute lifetime (SESSION_MAX_AGE_SECONDS from creation). A user has at most
+ * SESSIONS_PER_USER live sessions: the batch that creates one ends the oldest beyond the cap (and
+ * any of the user's expired rows) in the same atomic step.
  */
-const REFRESH_AFTER_MS = 3600_000;
 
 export interface SessionUser {
-  tokenHash: string;
+  sessionId: string;
   user: UserRow;
   phone: string | null;
   expiresAt: number;
+  /** When the session last proved a factor (signed in or re-authenticated): the recent-auth check. */
+  authenticatedAt: number;
 }
 
 export interface NewSession {
-  token: string;
+  id: string;
+  refreshToken: string;
+  /** When the refresh token (the session) expires, Unix ms. */
   expiresAt: number;
 }
 
-/** A new token and the insert that stores its hash, for use on its own or inside a db.batch(). */
-export async function newSession(db: Db, userId: string, ttlSeconds: number, now = Date.now()) {
-  const token = toBase64Url(randomBytes(32));
-  const expiresAt = now + ttlSeconds * 1000;
-  const insert = db.insert(sessions).values({ tokenHash: await sha256Hex(token), userId, expiresAt, createdAt: now, lastSeenAt: now });
-  return { session: { token, expiresAt } satisfies NewSession, insert };
-}
+type Statement = BatchItem<"sqlite">;
 
-export async function createSession(db: Db, userId: string, ttlSeconds: number): Promise<NewSession> {
-  const { session, insert } = await newSession(db, userId, ttlSeconds);
-  await insert;
-  return session;
+export const newRefreshToken = () => toBase64Url(randomBytes(32));
+
+/** How long a session refreshed at `now` stays alive: the sliding TTL, capped by the absolute lifetime. */
+export function slidingExpiry(scope: RequestScope, now: number, maxExpiresAt: number): number {
+  return Math.min(now + scope.config.SESSION_TTL_SECONDS * 1000, maxExpiresAt);
 }
 
 /**
- * The session and user for a bearer token, or undefined. Looked up by the token's hash (the
- * primary key), so no token comparison happens in JavaScript at all.
+ * Creates a session for `userId` in one D1 batch: `before` (e.g. the statements that create the
+ * user), the insert, `after` (e.g. linking an identity), then the delete of the user's sessions
+ * beyond the cap (never the new one).
  */
-export async function validateSession(
+export async function startSession(
+  scope: RequestScope,
   db: Db,
-  token: string,
-  ttlSeconds: number,
-  background: (work: Promise<unknown>) => void,
-): Promise<SessionUser | undefined> {
-  const tokenHash = await sha256Hex(token);
+  userId: string,
+  before: readonly Statement[] = [],
+  after: readonly Statement[] = [],
+  now = Date.now(),
+): Promise<NewSession> {
+  const { config } = scope;
+  const id = crypto.randomUUID();
+  const refreshToken = newRefreshToken();
+  const maxExpiresAt = now + config.SESSION_MAX_AGE_SECONDS * 1000;
+  const expiresAt = slidingExpiry(scope, now, maxExpiresAt);
+  const insert = db.insert(sessions).values({
+    id,
+    userId,
+    refreshHash: await sha256Hex(refreshToken),
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt,
+    maxExpiresAt,
+    authenticatedAt: now,
+    userAgent: scope.userAgent?.slice(0, 200) ?? null,
+    country: scope.country ?? null,
+  });
+  const live = and(eq(sessions.userId, userId), gt(sessions.expiresAt, now), gt(sessions.maxExpiresAt, now));
+  const kept = db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(live)
+    // The new session first whatever the clock says, then the newest.
+    .orderBy(desc(sql`${sessions.id} = ${id}`), desc(sessions.createdAt), desc(sessions.id))
+    .limit(config.SESSIONS_PER_USER);
+  const trim = db
+    .delete(sessions)
+    .where(and(eq(sessions.userId, userId), or(lte(sessions.expiresAt, now), lte(sessions.maxExpiresAt, now), notInArray(sessions.id, kept))))
+    .returning({ id: sessions.id, expiresAt: sessions.expiresAt, maxExpiresAt: sessions.maxExpiresAt });
+  const statements: Statement[] = [...before, insert, ...after, trim];
+  const results = await db.batch(statements as [Statement, ...Statement[]]);
+  const ended = results.at(-1) as Pick<SessionRow, "id" | "expiresAt" | "maxExpiresAt">[];
+  for (const row of ended) {
+    // Expired rows were dead already; a live one ended by the cap is news.
+    if (row.expiresAt > now && row.maxExpiresAt > now) publish(scope, { type: "session.ended", userId, sessionId: row.id, reason: "session_limit" });
+  }
+  return { id, refreshToken, expiresAt };
+}
+
+/** The live session `sessionId` of `userId`, with its user, or undefined (ended, expired, unknown). */
+export async function loadSession(db: Db, sessionId: string, userId: string, now = Date.now()): Promise<SessionUser | undefined> {
   const rows = await db
     .select({ session: sessions, user: users, phone: identities.identifier })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .leftJoin(identities, phoneIdentityOfUser)
-    .where(eq(sessions.tokenHash, tokenHash))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
     .limit(1);
   const row = rows[0];
-  if (!row) return undefined;
-  const now = Date.now();
-  if (row.session.expiresAt <= now) {
-    background(db.delete(sessions).where(eq(sessions.tokenHash, tokenHash)).run());
-    return undefined;
-  }
-  let expiresAt = row.session.expiresAt;
-  if (now - row.session.lastSeenAt >= REFRESH_AFTER_MS) {
-    expiresAt = now + ttlSeconds * 1000;
-    background(db.update(sessions).set({ expiresAt, lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash)).run());
-  }
-  return { tokenHash, user: row.user, phone: row.phone, expiresAt };
+  if (!row || row.session.expiresAt <= now || row.session.maxExpiresAt <= now) return undefined;
+  return { sessionId, user: row.user, phone: row.phone, expiresAt: row.session.expiresAt, authenticatedAt: row.session.authenticatedAt };
 }
 
-export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+/** Ends one session of the user; false when there was none (another user's id included). */
+export async function endSession(db: Db, userId: string, sessionId: string): Promise<boolean> {
+  const deleted = await db
+    .delete(sessions)
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
+    .returning({ id: sessions.id });
+  return deleted.length > 0;
 }
 
-export function deleteUserSessions(db: Db, userId: string) {
-  return db.delete(sessions).where(eq(sessions.userId, userId));
+/** The statement that ends every session of the user, or every one but `keep`. */
+export function endUserSessions(db: Db, userId: string, keep?: string) {
+  return db.delete(sessions).where(keep === undefined ? eq(sessions.userId, userId) : and(eq(sessions.userId, userId), ne(sessions.id, keep)));
+}
+
+/** Marks the session as having just proved a factor (re-authentication). */
+export async function markAuthenticated(db: Db, sessionId: string, now = Date.now()): Promise<void> {
+  await db.update(sessions).set({ authenticatedAt: now }).where(eq(sessions.id, sessionId));
+}
+
+export interface DeviceSession {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  country: string | null;
+  current: boolean;
+}
+
+/** The user's live sessions, newest first. */
+export async function listSessions(db: Db, userId: string, currentId: string, now = Date.now()): Promise<DeviceSession[]> {
+  const rows = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now), gt(sessions.maxExpiresAt, now)))
+    .orderBy(desc(sessions.createdAt));
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: iso(r.createdAt),
+    lastSeenAt: iso(r.lastSeenAt),
+    expiresAt: iso(r.expiresAt),
+    userAgent: r.userAgent,
+    country: r.country,
+    current: r.id === currentId,
+  }));
+}
+
+/** The cron sweep's part for sessions: rows past either expiry. Spent refresh hashes go with them (cascade). */
+export async function deleteExpiredSessions(db: Db, now: number): Promise<number> {
+  const deleted = await db
+    .delete(sessions)
+    .where(or(lte(sessions.expiresAt, now), lte(sessions.maxExpiresAt, now)))
+    .returning({ id: sessions.id });
+  return deleted.length;
 }

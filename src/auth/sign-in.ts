@@ -6,14 +6,13 @@ import { type UserRow, users } from "../db/schema";
 import { publish } from "../events/publish";
 import type { SignInMethod } from "../events/types";
 import { ApiError } from "../http/errors/api-error";
-import { clientLimited } from "../limits/refusals";
-import { clientGuard, phoneGuard } from "../limits/stubs";
+import { hitClient } from "../limits/client-limits";
+import { phoneGuard } from "../limits/stubs";
 import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import { refuseBanned } from "./bans";
-import { findOrCreateUserWithSession } from "./code-sign-in";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./passwords";
-import { createSession, type NewSession, newSession } from "./sessions";
+import { type NewSession, startSession } from "./sessions";
 import { createUserStatements, findUserByPhone, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
 
 export interface SignedIn {
@@ -60,14 +59,11 @@ export async function signInWithVerifiedPhone(
   db: Db,
   phone: Phone,
   method: SignInMethod,
-  withUser?: WithUser,
+  withUser: WithUser = () => [],
 ): Promise<SignedIn & { isNewUser: boolean }> {
   // A banned account is refused only here, after the phone was proven, so the ban is not revealed to anyone else.
   const admit = (user: UserRow) => refuseBanned(scope, user, phone, method);
-  const ttl = scope.config.SESSION_TTL_SECONDS;
-  // The usual case (an SMS code, one-tap, WeChat without linking): one D1 round trip. Statements
-  // that need the user's id before the batch (linking a WeChat identity) take the lookup first.
-  const signedIn = withUser ? await findOrCreateUserSession(db, phone, ttl, admit, withUser) : await findOrCreateUserWithSession(db, phone.e164, ttl, admit);
+  const signedIn = await findOrCreateUserSession(scope, db, phone, admit, withUser);
   const userId = signedIn.user.id;
   if (signedIn.isNewUser) publish(scope, { type: "user.created", userId, phone, method });
   publish(scope, { type: "user.signed_in", userId, phone, method, isNewUser: signedIn.isNewUser });
@@ -75,25 +71,23 @@ export async function signInWithVerifiedPhone(
 }
 
 async function findOrCreateUserSession(
+  scope: RequestScope,
   db: Db,
   phone: Phone,
-  ttl: number,
   admit: (user: UserRow) => void,
   withUser: WithUser,
 ): Promise<SignedIn & { isNewUser: boolean }> {
   const signInTo = async (user: UserRow) => {
     admit(user);
-    const { session, insert } = await newSession(db, user.id, ttl);
-    await db.batch([insert, ...withUser(user.id)]);
+    const session = await startSession(scope, db, user.id, [], withUser(user.id));
     return { session, user: toPublicUser(user, phone.e164), isNewUser: false };
   };
   const existing = await findUserByPhone(db, phone.e164);
   if (existing) return signInTo(existing);
 
   const created = createUserStatements(db, { phone: phone.e164 });
-  const { session, insert } = await newSession(db, created.row.id, ttl);
   try {
-    await db.batch([...created.statements, insert, ...withUser(created.row.id)]);
+    const session = await startSession(scope, db, created.row.id, created.statements, withUser(created.row.id));
     return { session, user: toPublicUser(created.row, phone.e164), isNewUser: true };
   } catch (error) {
     // Registered in the meantime by another flow (password registration): sign in to that user.
@@ -114,8 +108,7 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
   // Password tries count against the client address like code checks do, so one address cannot
   // spray passwords over many numbers (each try also costs a PBKDF2 run). Asked in parallel with
   // the user lookup, and before the hash, so a limited address costs no hashing.
-  const [user, client] = await Promise.all([findUserByPhone(db, phone.e164), clientGuard(scope).hit("verify", scope.config.IP_VERIFICATIONS_PER_HOUR)]);
-  if (!client.ok) throw await clientLimited(scope, "password", phone, client.retryAfterMs);
+  const [user] = await Promise.all([findUserByPhone(db, phone.e164), hitClient(scope, "verify", phone, "password")]);
   const stored = user?.passwordHash ?? (await dummyPasswordHash());
   const matches = (await verifyPassword(password, stored)) && user?.passwordHash != null;
 
@@ -139,7 +132,7 @@ export async function signInWithPassword(scope: RequestScope, db: Db, phone: Pho
       .set({ passwordHash: await hashPassword(password), updatedAt: Date.now() })
       .where(eq(users.id, user.id));
   }
-  const session = await createSession(db, user.id, scope.config.SESSION_TTL_SECONDS);
+  const session = await startSession(scope, db, user.id);
   publish(scope, { type: "user.signed_in", userId: user.id, phone, method: "password", isNewUser: false });
   return { session, user: toPublicUser(user, phone.e164) };
 }

@@ -9,7 +9,7 @@ import { issueWechatTicket, type SpentTicket, spendWechatTicket } from "../wecha
 import { wechatSettingsOf, withAccessToken } from "../wechat/token";
 import { findUserByWechat, linkWechatStatement, wechatOwner } from "./identities";
 import { countAgainstClient } from "./proof-limits";
-import { createSession } from "./sessions";
+import { startSession } from "./sessions";
 import { type SignedIn, signInWithVerifiedPhone } from "./sign-in";
 import { findUserByPhone, toPublicUser } from "./users";
 
@@ -35,7 +35,7 @@ export async function wechatLogin(scope: RequestScope, db: Db, code: string): Pr
   const linked = await findUserByWechat(db, identity);
   if (!linked) return { status: "phone_required", ...(await issueWechatTicket(scope, identity)) };
 
-  const session = await createSession(db, linked.user.id, scope.config.SESSION_TTL_SECONDS);
+  const session = await startSession(scope, db, linked.user.id);
   const phone = linked.phone ? parsePhone(linked.phone) : null;
   publish(scope, { type: "user.signed_in", userId: linked.user.id, phone, method: "wechat", isNewUser: false });
   return { status: "signed_in", signedIn: { session, user: toPublicUser(linked.user, linked.phone) } };

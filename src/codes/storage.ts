@@ -28,6 +28,13 @@ export function readStoredCode(raw: string | null): StoredCode | undefined {
   }
 }
 
+/**
+ * What a code's MAC binds it to besides its purpose: the phone, and for codes that act on an
+ * account (change_phone, reauthenticate) the id of the user who asked, so a code or token asked for
+ * by one account is worthless to another. The KV key stays per phone.
+ */
+export const boundTo = (phone: string, subject?: string) => (subject === undefined ? phone : `${phone}|user:${subject}`);
+
 /** The HMAC binds the code to its phone, purpose and issue, so a leaked KV value is useless elsewhere. */
 export async function codeMac(secret: string, codeId: string, phone: string, purpose: Purpose, code: string): Promise<ArrayBuffer> {
   return hmac(secret, `code|${codeId}|${phone}|${purpose}|${code}`);

@@ -15,9 +15,10 @@ export interface VerifiedPhone {
  * unexpired and of that purpose. This checks the signature only; spending it is the Durable
  * Object's decision (spendToken, or the registration steps).
  */
-export async function readTokenFor(scope: RequestScope, token: string, purpose: Purpose): Promise<VerifiedPhone> {
+export async function readTokenFor(scope: RequestScope, token: string, purpose: Purpose, subject?: string): Promise<VerifiedPhone> {
   const claims = await readVerificationToken(scope.config.AUTH_SECRET, token);
-  if (!claims || claims.purpose !== purpose) throw new ApiError("invalid_verification_token");
+  // A token for a user (change_phone) is spent only by that user's session.
+  if (!claims || claims.purpose !== purpose || claims.subject !== subject) throw new ApiError("invalid_verification_token");
   return { claims, phone: parsePhone(claims.phone) };
 }
 

@@ -14,6 +14,8 @@ export interface VerificationClaims {
   purpose: Purpose;
   expiresAt: number;
   jti: string;
+  /** The user the token is for (change_phone): only that user's session can spend it. */
+  subject?: string;
 }
 
 interface Payload {
@@ -21,6 +23,7 @@ interface Payload {
   u: Purpose;
   x: number;
   j: string;
+  s?: string;
 }
 
 export function newTokenId(): string {
@@ -28,7 +31,13 @@ export function newTokenId(): string {
 }
 
 export async function signVerificationToken(secret: string, claims: VerificationClaims): Promise<string> {
-  const payload: Payload = { p: claims.phone, u: claims.purpose, x: claims.expiresAt, j: claims.jti };
+  const payload: Payload = {
+    p: claims.phone,
+    u: claims.purpose,
+    x: claims.expiresAt,
+    j: claims.jti,
+    ...(claims.subject === undefined ? {} : { s: claims.subject }),
+  };
   const body = toBase64Url(utf8(JSON.stringify(payload)));
   const mac = toBase64Url(await hmac(secret, `vt|${body}`));
   return `v1.${body}.${mac}`;
@@ -52,5 +61,6 @@ export async function readVerificationToken(secret: string, token: string, now =
   }
   if (typeof payload.p !== "string" || typeof payload.j !== "string" || typeof payload.x !== "number") return undefined;
   if (!PURPOSES.includes(payload.u as Purpose) || payload.x <= now) return undefined;
-  return { phone: payload.p, purpose: payload.u as Purpose, expiresAt: payload.x, jti: payload.j };
+  if (payload.s !== undefined && typeof payload.s !== "string") return undefined;
+  return { phone: payload.p, purpose: payload.u as Purpose, expiresAt: payload.x, jti: payload.j, ...(payload.s === undefined ? {} : { subject: payload.s }) };
 }

@@ -32,21 +32,45 @@ export const identities = sqliteTable(
   (t) => [primaryKey({ columns: [t.provider, t.identifier] }), uniqueIndex("identities_user_provider").on(t.userId, t.provider)],
 );
 
-/** A session row is found by the SHA-256 of its token; the token itself is never stored. */
+/**
+ * A session (migrations/0001_sessions.sql): found by its id (the access token's `sid`) or by the
+ * SHA-256 of its current refresh token; no token is stored in plain text. `expires_at` slides with
+ * each refresh, never past `max_expires_at` (the absolute lifetime). `authenticated_at` is when the
+ * session last proved a factor (sign-in or re-authentication), for the recent-auth check.
+ */
 export const sessions = sqliteTable(
   "sessions",
   {
-    tokenHash: text("token_hash").primaryKey(),
+    id: text("id").primaryKey(),
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    expiresAt: integer("expires_at").notNull(),
+    refreshHash: text("refresh_hash").notNull(),
     createdAt: integer("created_at").notNull(),
     lastSeenAt: integer("last_seen_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    maxExpiresAt: integer("max_expires_at").notNull(),
+    authenticatedAt: integer("authenticated_at").notNull(),
+    userAgent: text("user_agent"),
+    country: text("country"),
   },
-  (t) => [index("sessions_user").on(t.userId)],
+  (t) => [uniqueIndex("sessions_refresh_hash").on(t.refreshHash), index("sessions_user").on(t.userId, t.createdAt), index("sessions_expires").on(t.expiresAt)],
 );
 
+/** The hash of every refresh token a live session has spent: presenting one again is reuse. */
+export const spentRefreshTokens = sqliteTable(
+  "spent_refresh_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    spentAt: integer("spent_at").notNull(),
+  },
+  (t) => [index("spent_refresh_tokens_session").on(t.sessionId), index("spent_refresh_tokens_spent_at").on(t.spentAt)],
+);
+
+export type SessionRow = typeof sessions.$inferSelect;
 /**
  * The audit trail (src/audit/): security-relevant events, newest found by the autoincrement id.
  * The phone only as a keyed hash (HMAC with AUTH_SECRET, so an operator can look it up) and a mask;

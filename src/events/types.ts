@@ -20,8 +20,21 @@ export type DomainEvent =
   | {
       type: "session.ended";
       userId: string;
-      reason: "logout" | "password_reset" | "phone_changed" | "logout_all" | "revoked" | "banned" | "reuse_detected" | "admin";
+      /** The session that ended; absent when every session of the user (or every other one) ended. */
+      sessionId?: string;
+      reason:
+        | "logout"
+        | "password_reset"
+        | "password_changed"
+        | "phone_changed"
+        | "logout_all"
+        | "revoked"
+        | "banned"
+        | "reuse_detected"
+        | "session_limit"
+        | "admin";
     }
+  | { type: "session.reuse_detected"; userId: string; sessionId: string }
   | { type: "user.phone_changed"; userId: string; from: string | null; to: Phone }
   | { type: "user.password_changed"; userId: string; phone: Phone | null; reason: "reset" | "set" | "changed" }
   | { type: "identity.linked"; userId: string; provider: "wechat" }

@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { verifyAccessJwt } from "../admin/access";
 import type { AdminActor } from "../admin/actor";
 import { publish } from "../events/publish";
-import { clientGuard } from "../limits/stubs";
+import { hitClient } from "../limits/client-limits";
 import type { Config } from "../platform/config";
 import { sha256, timingSafeEqual, toHex } from "../platform/crypto";
 import type { AppEnv } from "./app-env";
@@ -62,8 +62,8 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   }
   const scope = scopeOf(c);
   publish(scope, { type: "admin.denied", reason: result.reason });
-  const client = await clientGuard(scope).hit("verify", config.IP_VERIFICATIONS_PER_HOUR);
-  if (!client.ok) throw new ApiError("too_many_requests", { retryAfter: client.retryAfterMs / 1000 });
+  // Only failures count, so an operator is never locked out by someone else's guessing.
+  await hitClient(scope, "verify", undefined, "admin");
   throw new ApiError("admin_unauthorized");
 });
 

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { type SessionUser, validateSession } from "../auth/sessions";
+import { readAccessToken } from "../auth/access-token";
+import { loadSession, type SessionUser } from "../auth/sessions";
 import { createDb, type Db } from "../db/client";
 import type { RequestScope } from "../platform/scope";
 import type { AppEnv } from "./app-env";
@@ -8,11 +9,14 @@ import { ApiError } from "./errors/api-error";
 
 /** What the domain needs from this request (platform/scope.ts), built from the context. */
 export function scopeOf(c: Context<AppEnv>): RequestScope {
+  const country = (c.req.raw.cf as { country?: unknown } | undefined)?.country;
   return {
     env: c.env,
     config: c.get("config"),
     log: c.get("log"),
     clientIp: c.req.header("CF-Connecting-IP"),
+    userAgent: c.req.header("User-Agent"),
+    country: typeof country === "string" ? country : undefined,
     defer: inBackground(c),
     answered: c.get("answered"),
   };
@@ -44,18 +48,22 @@ export function inBackground(c: Context<AppEnv>): (work: Promise<unknown>) => vo
   };
 }
 
-// Our tokens are 32 random bytes in base64url; anything else cannot match and skips the lookup.
-const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
+const BEARER = /^Bearer (\S{1,4096})$/;
 
 /**
- * The session behind `Authorization: Bearer <token>`, or undefined. A banned user's session is
- * refused with 403 account_disabled (banning deletes the sessions too; this check covers a session
- * a sign-in racing the ban created just after).
+ * The session behind `Authorization: Bearer <accessToken>`, or undefined. The token's signature
+ * and claims are checked first (no I/O); then its session is read from D1, so a token whose
+ * session ended (logout, reset, phone change, reuse) is refused at once by this API even though it
+ * has not expired. Third parties verifying with the JWKS see the end within the token's lifetime.
+ * A banned user's session is refused with 403 account_disabled (banning deletes the sessions too;
+ * this check covers a session a sign-in racing the ban created just after).
  */
 export async function readSession(c: Context<AppEnv>): Promise<SessionUser | undefined> {
   const match = BEARER.exec(c.req.header("Authorization") ?? "");
   if (!match) return undefined;
-  const session = await validateSession(dbOf(c), match[1]!, c.get("config").SESSION_TTL_SECONDS, inBackground(c));
+  const read = await readAccessToken(c.get("config"), match[1]!);
+  if (!read.ok) return undefined;
+  const session = await loadSession(dbOf(c), read.claims.sessionId, read.claims.userId);
   if (session && session.user.bannedAt !== null) throw new ApiError("account_disabled");
   return session;
 }

@@ -5,6 +5,7 @@ import type { AppEnv } from "./app-env";
 import { requireSession } from "./context";
 import type { FieldIssue } from "./errors/api-error";
 import type { ErrorCode, ErrorStatus } from "./errors/catalog";
+import { requireRecentAuth } from "./recent-auth";
 import { jsonBody, queryParams } from "./validate";
 
 /**
@@ -54,6 +55,11 @@ export interface RouteContract<
    * the body: with no admin credential configured the route answers 404 to anyone.
    */
   auth?: "bearer" | "optional" | "admin";
+  /**
+   * With `auth: "bearer"`: the session must have signed in or re-authenticated within
+   * REAUTH_WINDOW_SECONDS (src/http/recent-auth.ts), else 403 reauthentication_required.
+   */
+  recentAuth?: boolean;
   /** The JSON body, validated before the handler runs (400 invalid_request, 413 payload_too_large). */
   body?: Body;
   /** The query string's parameters (strings), validated before the body (400 invalid_request). */
@@ -65,21 +71,23 @@ export interface RouteContract<
 }
 
 /** Errors every route can answer besides its own: from its body, its session check, and a crash. */
-export type CommonErrors<C extends Pick<RouteContract, "auth" | "body" | "query">> =
+export type CommonErrors<C extends Pick<RouteContract, "auth" | "body" | "query" | "recentAuth">> =
   | "internal_error"
   | (C["body"] extends z.ZodType ? "invalid_request" | "payload_too_large" : never)
   | (C["query"] extends z.ZodType ? "invalid_request" : never)
   | (C["auth"] extends "bearer" ? "unauthorized" | "account_disabled" : never)
   | (C["auth"] extends "optional" ? "account_disabled" : never)
-  | (C["auth"] extends "admin" ? "not_found" | "admin_unauthorized" | "too_many_requests" : never);
+  | (C["auth"] extends "admin" ? "not_found" | "admin_unauthorized" | "too_many_requests" : never)
+  | (C["recentAuth"] extends true ? "reauthentication_required" : never);
 
-export function commonErrors(contract: Pick<RouteContract, "auth" | "body" | "query">): ErrorCode[] {
+export function commonErrors(contract: Pick<RouteContract, "auth" | "body" | "query" | "recentAuth">): ErrorCode[] {
   return [
     ...(contract.body ? (["invalid_request", "payload_too_large"] as const) : []),
     ...(contract.query ? (["invalid_request"] as const) : []),
     ...(contract.auth === "bearer" ? (["unauthorized", "account_disabled"] as const) : []),
     ...(contract.auth === "optional" ? (["account_disabled"] as const) : []),
     ...(contract.auth === "admin" ? (["not_found", "admin_unauthorized", "too_many_requests"] as const) : []),
+    ...(contract.auth === "bearer" && contract.recentAuth ? (["reauthentication_required"] as const) : []),
     "internal_error",
   ];
 }
@@ -121,6 +129,8 @@ export function route<const C extends RouteContract>(contract: C): ContractMiddl
     ...(contract.query ? [queryParams(contract.query) as unknown as MiddlewareHandler<AppEnv>] : []),
     ...(contract.body ? [jsonBody(contract.body) as unknown as MiddlewareHandler<AppEnv>] : []),
     ...(contract.auth === "bearer" ? [requireSession] : []),
+    // After the session (401) and before the handler: 403 reauthentication_required.
+    ...(contract.auth === "bearer" && contract.recentAuth ? [requireRecentAuth] : []),
   ];
   const run = async (c: Context<AppEnv>, index: number, next: () => Promise<void>): Promise<void> => {
     const step = steps[index];

@@ -34,7 +34,14 @@ export const userSchema = z
   .meta({ id: "User" });
 
 export const userResponse = z.object({ user: userSchema });
-export const sessionResponse = z.object({ token: z.string(), expiresAt: z.string().meta({ format: "date-time" }), user: userSchema });
+/** What every sign-in (and a refresh) answers: src/http/session-answer.ts builds it. */
+export const sessionResponse = z.object({
+  accessToken: z.string().meta({ description: "EdDSA-signed JWT: send it as `Authorization: Bearer <accessToken>`" }),
+  accessTokenExpiresAt: z.string().meta({ format: "date-time" }),
+  refreshToken: z.string().meta({ description: "Exchange it at POST /v1/auth/refresh for new tokens; single use" }),
+  refreshTokenExpiresAt: z.string().meta({ format: "date-time" }),
+  user: userSchema,
+});
 
 /** A code or the verificationToken of one: how a reset or a change of phone proves the number. */
 export const phoneProof = <T extends z.core.$ZodLooseShape>(extra: T) =>

@@ -7,7 +7,7 @@ import type { Buckets } from "./window";
 export type { HitResult } from "./client";
 
 /**
- * Per-client-address limits (one object per IPv4 address or IPv6 /64, src/limits/client-key.ts):
+ * Per-client-address limits (one object per IPv4 address, IPv6 /64, /56 and /48, src/limits/client-key.ts):
  * how many codes an address asks for and how many codes it tries, over a sliding hour. A Durable
  * Object and not KV for the same reason as PhoneGuard: the counts must be exact under concurrency.
  * The decision is pure (src/limits/client.ts); hit() loads the kind's buckets, decides and saves
@@ -34,6 +34,14 @@ export class ClientGuard extends DurableObject<Record<string, unknown>> {
       this.cleanup.ensure();
     }
     return decided.result;
+  }
+
+  /** Gives back a request counted at `at` that another layer of the same client refused. */
+  release(kind: Kind, at: number): void {
+    const decided = client.release(this.ctx.storage.kv.get<Buckets>(kind), Date.now(), at);
+    if (!decided.state) return;
+    if (Object.keys(decided.state).length === 0) this.ctx.storage.kv.delete(kind);
+    else this.ctx.storage.kv.put(kind, decided.state);
   }
 
   /** Prunes what left the window; re-arms while anything is left, else drops the whole object. */

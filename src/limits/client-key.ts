@@ -1,4 +1,4 @@
-import { sha256Hex } from "../platform/crypto";
+import { hmac, toHex } from "../platform/crypto";
 
 /**
  * The key a client address is counted under: an IPv4 address as is, an IPv6 address by its /64
@@ -48,10 +48,34 @@ function expandIpv6(ip: string): string[] | undefined {
   return groups.map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""));
 }
 
+/** One layer of a client's limits: the key its ClientGuard is named by, and which caps apply. */
+export interface ClientLayer {
+  key: string;
+  layer: "address" | "ipv6/56" | "ipv6/48";
+}
+
 /**
- * How a limited client shows in the logs: the first 12 hex digits of the SHA-256 of its key. Lines
- * about one address or /64 can be grouped without the address itself being written down.
+ * Every key a client address is counted under. An IPv4 address (or anything unparseable) has one;
+ * an IPv6 address has three: its /64 (the per-address caps), its /56 and its /48 (caps of their
+ * own), so rotating through the 65,536 /64s of one /48 allocation does not make fresh clients.
  */
-export async function clientTag(address: string | undefined): Promise<string> {
-  return (await sha256Hex(clientKey(address))).slice(0, 12);
+export function clientLayers(address: string | undefined): ClientLayer[] {
+  const key = clientKey(address);
+  const layers: ClientLayer[] = [{ key, layer: "address" }];
+  if (!key.startsWith("ip6:")) return layers;
+  const groups = key.slice(4, -"::/64".length).split(":");
+  const g3 = Number.parseInt(groups[3] ?? "0", 16);
+  const hex = (n: number) => n.toString(16);
+  layers.push({ key: `ip6:${groups.slice(0, 3).join(":")}:${hex(g3 & 0xff00)}::/56`, layer: "ipv6/56" });
+  layers.push({ key: `ip6:${groups.slice(0, 3).join(":")}::/48`, layer: "ipv6/48" });
+  return layers;
+}
+
+/**
+ * How a limited client shows in the logs: the first 12 hex digits of an HMAC of its key under
+ * AUTH_SECRET. Lines about one address or prefix can be grouped, but the tag cannot be reversed:
+ * an unkeyed hash of an IPv4 address is undone by trying all 2^32 of them.
+ */
+export async function clientTag(secret: string, key: string): Promise<string> {
+  return toHex(await hmac(secret, `client|${key}`)).slice(0, 12);
 }

@@ -1,5 +1,5 @@
 import type { Decision } from "./decision";
-import { add, type Buckets, msUntilBelow, prune, total } from "./window";
+import { add, type Buckets, msUntilBelow, prune, take, total } from "./window";
 
 /**
  * One client address's sliding hour for one kind of request (ClientGuard keeps one per kind), as
@@ -23,6 +23,16 @@ export function hit(stored: Buckets | undefined, settings: ClientSettings, now: 
     return { result: { ok: false, retryAfterMs: msUntilBelow(buckets, now, CLIENT_WINDOW_MS, settings.limit) }, state: undefined };
   }
   return { result: { ok: true }, state: add(buckets, now) };
+}
+
+/**
+ * Gives back a request counted at `at` (another layer of the same client refused it: a refused
+ * request is not counted). Taken from the minute of `at` only, never below zero: the caller passes
+ * the time it asked, so across a minute boundary the count may stay (the safe side).
+ */
+export function release(stored: Buckets | undefined, now: number, at: number): Decision<void, Buckets> {
+  if (!stored) return { result: undefined, state: undefined };
+  return { result: undefined, state: take(prune(stored, now, CLIENT_WINDOW_MS), at) };
 }
 
 /** For the cleanup alarm: what is left of the hour, or undefined when nothing is. */

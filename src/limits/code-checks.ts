@@ -52,9 +52,12 @@ export function check(stored: PhoneState | undefined, settings: CheckSettings, n
 
   code.attempts += 1;
   if (code.attempts >= settings.MAX_VERIFY_ATTEMPTS) code.status = "burned";
-  state.guessFailures.push(now);
   let lockedNow = false;
-  if (state.guessFailures.length >= settings.PHONE_MAX_FAILED_GUESSES) {
+  // A decoy (a reset to a number with no account) answers like a real code, but guesses at it do
+  // not count toward the phone's lock: no SMS reached anyone, so locking the number that way
+  // would be a lockout that costs no real send (issue 10).
+  if (!code.decoy) state.guessFailures.push(now);
+  if (!code.decoy && state.guessFailures.length >= settings.PHONE_MAX_FAILED_GUESSES) {
     state.lockedUntil = now + settings.PHONE_LOCK_SECONDS * 1000;
     lockedNow = true;
   }

@@ -109,11 +109,14 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
     return { ...reserved, rangeBlockedNow: judged.result.blockedNow };
   }
 
-  /** Undoes a reservation whose SMS was not delivered: no code is left, the cooldown and count are restored. */
-  cancelSend(phone: string, codeId: string, options: { countedForRange: boolean }): void {
+  /**
+   * Undoes a reservation whose SMS was not delivered: no code is left, the cooldown and count are
+   * restored. `keepCooldown` (a provider throttled the number) keeps the send's cooldown and count.
+   */
+  cancelSend(phone: string, codeId: string, options: { countedForRange: boolean; keepCooldown?: boolean }): void {
     const now = Date.now();
     const cfg = this.settings;
-    const pending = this.apply(phone, sends.cancel(this.loadPhone(phone), cfg, now, codeId));
+    const pending = this.apply(phone, sends.cancel(this.loadPhone(phone), cfg, now, codeId, options.keepCooldown));
     if (pending && options.countedForRange) {
       this.saveRange(ranges.uncountSend(this.loadRange(), cfg, now, { sendId: codeId, sentAt: pending.sentAt }).state);
     }
@@ -150,6 +153,11 @@ export class PhoneGuard extends DurableObject<Record<string, unknown>> {
   /** Spends a verification token (reset, change of phone). */
   consumeToken(phone: string, jti: string, purpose: Purpose): TokenResult {
     return this.apply(phone, tokens.consume(this.loadPhone(phone), this.settings, Date.now(), { jti, purpose }));
+  }
+
+  /** Whether a token is still live (registered, unspent, unexpired); changes nothing. */
+  tokenLive(phone: string, jti: string, purpose: Purpose): boolean {
+    return tokens.isLive(this.loadPhone(phone), this.settings, Date.now(), { jti, purpose });
   }
 
   /** Step 3: keeps the password hash beside the token, until the token expires. Repeatable. */

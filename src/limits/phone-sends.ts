@@ -67,8 +67,16 @@ export function reserve(stored: PhoneState | undefined, settings: SendSettings, 
  * Undoes a reservation whose SMS was not delivered: no code is left (the one it replaced is back),
  * the cooldown and the count are restored. `result` is the reservation given back (its `sentAt`
  * is the range bucket to take the send back from), or undefined if there was none to give back.
+ * `keepCooldown` (the SMS provider throttled the number) gives the code back but keeps the send's
+ * cooldown and its place in the daily count: the provider said to slow down.
  */
-export function cancel(stored: PhoneState | undefined, settings: PhoneSettings, now: number, codeId: string): Decision<PendingSend | undefined, PhoneState> {
+export function cancel(
+  stored: PhoneState | undefined,
+  settings: PhoneSettings,
+  now: number,
+  codeId: string,
+  keepCooldown = false,
+): Decision<PendingSend | undefined, PhoneState> {
   const state = phoneAt(stored, settings, now);
   const pending = state.pending[codeId];
   if (!pending) return { result: undefined, state: undefined };
@@ -77,6 +85,7 @@ export function cancel(stored: PhoneState | undefined, settings: PhoneSettings, 
     if (pending.previousCode) state.codes[pending.purpose] = pending.previousCode;
     else delete state.codes[pending.purpose];
   }
+  if (keepCooldown) return { result: pending, state };
   const index = state.sends.lastIndexOf(pending.sentAt);
   if (index >= 0) state.sends.splice(index, 1);
   if (state.lastSendAt === pending.sentAt) {

@@ -26,6 +26,12 @@ export function consume(
   return { result: { ok: true }, state };
 }
 
+/** Whether a token is registered and not yet spent (read only: register step 3 asks before hashing). */
+export function isLive(stored: PhoneState | undefined, settings: PhoneSettings, now: number, request: { jti: string; purpose: Purpose }): boolean {
+  const token = phoneAt(stored, settings, now).tokens[request.jti];
+  return token !== undefined && token.purpose === request.purpose;
+}
+
 /** Step 3 of the password registration: keeps the hash beside the token, until it expires. Repeatable. */
 export function stagePassword(
   stored: PhoneState | undefined,

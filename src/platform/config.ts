@@ -1,7 +1,11 @@
 import * as z from "zod";
 import { adminSettingIssues, adminSettings } from "./settings/admin";
+import { clientLimitSettings } from "./settings/client-limits";
 import { oneTapSettings } from "./settings/one-tap";
 import { bool, int, list } from "./settings/parse";
+import { signingKeys, tokenSettings } from "./settings/tokens";
+import { turnstileProblems, turnstileSettings } from "./settings/turnstile";
+import { checkWebhookSettings, webhookSettings } from "./settings/webhooks";
 import { wechatSettings } from "./settings/wechat";
 
 /**
@@ -17,7 +21,7 @@ import { wechatSettings } from "./settings/wechat";
 const DEV_SECRET_PREFIX = "dev-only-";
 const DEV_SECRET = `${DEV_SECRET_PREFIX}secret-never-use-in-production-0123456789`;
 
-export const SMS_PROVIDER_NAMES = ["console", "aliyun", "ronglian"] as const;
+export const SMS_PROVIDER_NAMES = ["console", "aliyun", "ronglian", "tencent"] as const;
 export type SmsProviderName = (typeof SMS_PROVIDER_NAMES)[number];
 
 const testPhoneSchema = z.array(
@@ -57,8 +61,8 @@ const configSchema = z
     IP_SENDS_PER_HOUR: int(10, 1, 100000),
     IP_VERIFICATIONS_PER_HOUR: int(30, 1, 100000),
     ALLOWED_COUNTRIES: list("CN").pipe(z.array(z.string().regex(/^[A-Z]{2}$/, "ISO 3166 alpha-2 codes, e.g. CN,HK")).min(1)),
-    TURNSTILE_SECRET_KEY: z.string().optional(),
-    TURNSTILE_TIMEOUT_MS: int(3000, 100, 30000),
+    ...clientLimitSettings,
+    ...turnstileSettings,
     DAILY_SMS_BUDGET: int(10000, 0, 100_000_000),
     PREFIX_MIN_SENDS: int(20, 1, 100000),
     PREFIX_MIN_SUCCESS_PERCENT: int(10, 0, 100),
@@ -75,17 +79,23 @@ const configSchema = z
     }, testPhoneSchema),
 
     CORS_ORIGINS: list(""),
-    DOCS_ENABLED: bool(true),
+    // Unset: on outside production, off in production (decided here, not only in wrangler.toml).
+    DOCS_ENABLED: bool(false).optional(),
+    ...tokenSettings,
     ...adminSettings,
     ...wechatSettings,
     ...oneTapSettings,
+    ...webhookSettings,
   })
   .transform((cfg, ctx) => {
+    checkWebhookSettings(cfg, ctx);
     for (const issue of adminSettingIssues(cfg)) ctx.addIssue({ code: "custom", path: [issue.setting], message: issue.message });
+    const JWT_PRIVATE_KEYS = signingKeys(cfg, ctx);
+    const DOCS_ENABLED = cfg.DOCS_ENABLED ?? cfg.ENVIRONMENT !== "production";
     if (cfg.ENVIRONMENT !== "production") {
       // `npm install && npm run dev` must work with no .dev.vars, so development and tests get a
       // fixed secret; the prefix makes production refuse it if it is ever copied there.
-      return { ...cfg, AUTH_SECRET: cfg.AUTH_SECRET ?? DEV_SECRET };
+      return { ...cfg, DOCS_ENABLED, AUTH_SECRET: cfg.AUTH_SECRET ?? DEV_SECRET, JWT_PRIVATE_KEYS };
     }
     if (!cfg.AUTH_SECRET) {
       ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "missing; run `wrangler secret put AUTH_SECRET --env production`" });
@@ -101,7 +111,8 @@ const configSchema = z
         message: "the development secret is refused in production; run `wrangler secret put AUTH_SECRET --env production`",
       });
     }
-    return { ...cfg, AUTH_SECRET: cfg.AUTH_SECRET };
+    for (const problem of turnstileProblems(cfg)) ctx.addIssue({ code: "custom", path: [problem.setting], message: problem.message });
+    return { ...cfg, DOCS_ENABLED, AUTH_SECRET: cfg.AUTH_SECRET, JWT_PRIVATE_KEYS };
   });
 
 export type Config = z.output<typeof configSchema>;
@@ -113,7 +124,8 @@ export type Config = z.output<typeof configSchema>;
  */
 const FIX_UNSET =
   "ENVIRONMENT is not set, so the production rules apply. To run locally use `npm run dev` (or `npx wrangler dev --var ENVIRONMENT:development`); " +
-  "to deploy use `npm run deploy` (wrangler deploy --env production) after `wrangler secret put AUTH_SECRET --env production`.";
+  "to deploy use `npm run deploy` (wrangler deploy --env production) after `wrangler secret put AUTH_SECRET --env production` " +
+  "and `wrangler secret put JWT_PRIVATE_KEYS --env production` (`npm run keys:new` makes the value).";
 const FIX_SET = "Fix the named settings in wrangler.toml [vars] or with `wrangler secret put NAME` (docs/operations.md lists them).";
 
 export class ConfigError extends Error {

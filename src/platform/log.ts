@@ -32,3 +32,16 @@ export function createLogger(requestId?: string): Logger {
     },
   };
 }
+
+/**
+ * The same logger with `fields` left out of every line. For a request that logs a number range:
+ * the range holds exactly the digits a masked phone hides, so no line under the same request id
+ * may carry the masked phone (src/codes/issue.ts).
+ */
+export function withoutFields(log: Logger, fields: readonly string[]): Logger {
+  const strip = (given: LogFields = {}) => Object.fromEntries(Object.entries(given).filter(([key]) => !fields.includes(key)));
+  return {
+    event: (event, given) => log.event(event, strip(given)),
+    error: (event, error, given) => log.error(event, error, strip(given)),
+  };
+}

@@ -12,6 +12,9 @@ export interface RequestScope {
   config: Config;
   log: Logger;
   clientIp: string | undefined;
+  /** The client's User-Agent and Cloudflare's country code for it, kept on the sessions it starts. */
+  userAgent?: string | undefined;
+  country?: string | undefined;
   /** Runs work after the answer is sent (waitUntil): cleanup nobody waits for. */
   defer: (work: Promise<unknown>) => void;
   /**

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RouterRoute } from "hono/types";
 import * as z from "zod";
+import { WEBHOOK_CONTRACTS } from "../events/webhooks/contracts";
 import type { AppEnv } from "../http/app-env";
 import { route } from "../http/contract";
 import { ApiError } from "../http/errors/api-error";
@@ -44,6 +45,16 @@ const reference = route({
   errors: ["not_found"],
 });
 
+const script = route({
+  operationId: "docsScript",
+  tag: "Meta",
+  summary: "The API reference page's script",
+  description:
+    "Served from the static assets through the Worker (wrangler.toml run_worker_first), so it is hidden with the docs: 404 not_found when the deployment sets DOCS_ENABLED=false.",
+  answers: [{ status: 200, description: "JavaScript.", mediaType: "text/javascript", schema: z.string() }],
+  errors: ["not_found"],
+});
+
 /**
  * `appRoutes` is read at the first request, when the app is complete: the document describes every
  * route the app serves, these two included. Built once per isolate.
@@ -52,8 +63,13 @@ export function docsRoutes(appRoutes: () => readonly RouterRoute[]) {
   let document: OpenApiDocument | undefined;
   return new Hono<AppEnv>()
     .get("/openapi.json", openapi, docsEnabled, (c) => {
-      document ??= buildOpenApiDocument(appRoutes());
+      document ??= buildOpenApiDocument(appRoutes(), WEBHOOK_CONTRACTS);
       return c.json(document);
+    })
+    .get(DOCS_SCRIPT_PATH, script, docsEnabled, async (c) => {
+      const asset = await c.env.ASSETS.fetch(new Request(new URL(DOCS_SCRIPT_PATH, c.req.url)));
+      if (!asset.ok) throw new ApiError("not_found");
+      return new Response(asset.body, asset);
     })
     .get(
       "/docs",

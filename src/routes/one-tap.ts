@@ -44,5 +44,5 @@ export const oneTapRoutes = new Hono<AppEnv>().post("/auth/one-tap", enabled, on
   const token =
     "spToken" in body ? { kind: "sp_token" as const, token: body.spToken } : { kind: "access_token" as const, token: body.accessToken, outId: body.outId };
   const { session, user, isNewUser } = await oneTapSignIn(scopeOf(c), dbOf(c), token);
-  return c.json({ ...sessionAnswer(session, user), isNewUser }, 200);
+  return c.json({ ...(await sessionAnswer(c.get("config"), session, user)), isNewUser }, 200);
 });

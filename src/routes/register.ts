@@ -12,10 +12,10 @@ const setPassword = route({
   tag: "Registration",
   summary: "Set the password of a registration",
   description:
-    "Step 3 of 4, with the `verificationToken` of a `register` code. Repeatable until step 4; the last password wins. Answers the seconds left on the token.",
+    "Step 3 of 4, with the `verificationToken` of a `register` code. Repeatable until step 4; the last password wins. Counts against the client address's verification limit. Answers the seconds left on the token.",
   body: z.strictObject({ verificationToken: verificationTokenField, password: passwordField, passwordConfirm: passwordField }),
   answers: [{ status: 200, description: "The password is kept for step 4.", schema: z.object({ expiresIn: z.number().int() }) }],
-  errors: ["invalid_verification_token", "password_mismatch", "weak_password"],
+  errors: ["invalid_verification_token", "password_mismatch", "weak_password", "too_many_requests"],
 });
 
 const complete = route({
@@ -37,5 +37,5 @@ export const registerRoutes = new Hono<AppEnv>()
   .post("/register/profile", complete, async (c) => {
     const { verificationToken, nickname } = c.req.valid("json");
     const { session, user } = await completeRegistration(scopeOf(c), dbOf(c), verificationToken, nickname);
-    return c.json(sessionAnswer(session, user), 201);
+    return c.json(await sessionAnswer(c.get("config"), session, user), 201);
   });

@@ -59,10 +59,10 @@ export const wechatRoutes = new Hono<AppEnv>()
     const result = await wechatLogin(scopeOf(c), dbOf(c), c.req.valid("json").code);
     if (result.status === "phone_required") return c.json({ status: result.status, wechatTicket: result.wechatTicket, expiresIn: result.expiresIn }, 200);
     const { session, user } = result.signedIn;
-    return c.json({ status: result.status, ...sessionAnswer(session, user), isNewUser: false as const }, 200);
+    return c.json({ status: result.status, ...(await sessionAnswer(c.get("config"), session, user)), isNewUser: false as const }, 200);
   })
   .post("/auth/wechat/phone", wechatPhoneRoute, async (c) => {
     const { phoneCode, wechatTicket } = c.req.valid("json");
     const { session, user, isNewUser } = await wechatPhoneSignIn(scopeOf(c), dbOf(c), phoneCode, wechatTicket);
-    return c.json({ ...sessionAnswer(session, user), isNewUser }, 200);
+    return c.json({ ...(await sessionAnswer(c.get("config"), session, user)), isNewUser }, 200);
   });

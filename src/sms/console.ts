@@ -1,4 +1,5 @@
-import type { SmsMessage, SmsReceipt, SmsSender } from "./types";
+import type { Phone } from "../phone/phone";
+import { NOTICES, type Notice, type SmsMessage, type SmsReceipt, type SmsSender } from "./types";
 
 /**
  * Development sender: prints the message as one JSON line instead of sending it. The only sender
@@ -6,6 +7,12 @@ import type { SmsMessage, SmsReceipt, SmsSender } from "./types";
  */
 export const consoleSender: SmsSender = {
   name: "console",
+  // Development prints every notice, so it can be seen without templates.
+  notices: new Set(NOTICES),
+  async notify(to: Phone, notice: Notice): Promise<SmsReceipt> {
+    console.log(JSON.stringify({ event: "sms.console", to: to.e164, notice }));
+    return { provider: "console" };
+  },
   async send(message: SmsMessage): Promise<SmsReceipt> {
     console.log(
       JSON.stringify({

@@ -4,6 +4,7 @@ import type { Logger } from "../platform/log";
 import { aliyunProvider } from "./aliyun/sender";
 import { consoleSender } from "./console";
 import { ronglianProvider } from "./ronglian/sender";
+import { tencentProvider } from "./tencent/sender";
 import type { ProviderSetup, SmsSender } from "./types";
 
 type ProviderFactory = (env: Record<string, unknown>) => ProviderSetup;
@@ -12,6 +13,7 @@ const FACTORIES: Record<SmsProviderName, ProviderFactory> = {
   console: () => ({ ok: true, sender: consoleSender }),
   aliyun: aliyunProvider,
   ronglian: ronglianProvider,
+  tencent: tencentProvider,
 };
 
 const setups = new WeakMap<object, Map<SmsProviderName, ProviderSetup>>();

@@ -5,7 +5,8 @@
  * and /healthz, and some of the settings are secrets.
  */
 import * as z from "zod";
-import { PURPOSES } from "../codes/purpose";
+import { PURPOSES, type Purpose } from "../codes/purpose";
+import { NOTICES, type Notice } from "./types";
 
 /** wrangler hands `[vars]` over as strings, or as numbers when written unquoted in TOML. */
 function asText(value: unknown): unknown {
@@ -58,14 +59,26 @@ export const urlSetting = (fallback: string, originOnly: boolean) =>
     }),
   );
 
+/** A provider's templates: one per purpose, and one per notice it sends. */
+export type TemplateMap<T = string> = Record<Purpose, T> & Partial<Record<Notice, T>>;
+
+/** The notices a template map names. */
+export const noticesOf = (templates: TemplateMap): ReadonlySet<Notice> => new Set(NOTICES.filter((n) => templates[n] !== undefined));
+
+/** Purposes that every template map must name; the others fall back (see templateMap). */
+const REQUIRED_PURPOSES = ["login", "register", "reset_password", "change_phone"] as const;
+
 /**
- * A JSON object mapping every purpose to a provider template id, e.g.
+ * A JSON object mapping purposes to provider template ids, e.g.
  * {"login":"SMS_1","register":"SMS_2","reset_password":"SMS_3","change_phone":"SMS_4"}.
- * Every purpose is required, so a forgotten template shows at startup (healthz, 503) instead of
+ * The first four are required, so a forgotten template shows at startup (healthz, 503) instead of
  * as a provider refusal on the first reset-password text; purposes may share one template.
+ * `reauthenticate` is optional and falls back to the `login` template (both say "your code is
+ * …"), so adding the purpose did not break existing settings.
  */
-export const templateMap = <T extends z.ZodType<string, unknown>>(template: T) =>
-  z.preprocess(
+export const templateMap = <T extends z.ZodType<string, unknown>>(template: T) => {
+  const described = `a JSON object with keys ${REQUIRED_PURPOSES.join(", ")}`;
+  return z.preprocess(
     (v) => {
       if (typeof v !== "string") return v === undefined ? v : "not a JSON object";
       try {
@@ -74,11 +87,26 @@ export const templateMap = <T extends z.ZodType<string, unknown>>(template: T) =
         return "not a JSON object";
       }
     },
-    z.record(z.enum(PURPOSES), template, {
-      error: (iss) =>
-        iss.input === undefined ? `missing (a JSON object with keys ${PURPOSES.join(", ")})` : `must be a JSON object with keys ${PURPOSES.join(", ")}`,
-    }),
+    z
+      .strictObject(
+        {
+          login: template,
+          register: template,
+          reset_password: template,
+          change_phone: template,
+          reauthenticate: template.optional(),
+          // Notices (types.ts NOTICES): optional; a provider without the template sends none.
+          phone_changed: template.optional(),
+        },
+        { error: (iss) => (iss.input === undefined ? `missing (${described})` : `must be ${described}`) },
+      )
+      .transform((map): TemplateMap<z.output<T>> => {
+        // The generic shape is beyond zod's inference here; the keys are the ones declared above.
+        const m = map as Record<(typeof REQUIRED_PURPOSES)[number], z.output<T>> & Partial<Record<"reauthenticate" | Notice, z.output<T>>>;
+        return { ...m, reauthenticate: m.reauthenticate ?? m.login };
+      }),
   );
+};
 
 /** Flattens zod issues to "SETTING[.key]: what is wrong" (names and reasons only, no values). */
 export function settingProblems(error: z.ZodError): string[] {
@@ -89,4 +117,15 @@ export function settingProblems(error: z.ZodError): string[] {
     if (issue.code === "unrecognized_keys") return `${path}: unknown purpose ${issue.keys.join(", ")} (expected ${PURPOSES.join(", ")})`;
     return `${path || "?"}: ${issue.message}`;
   });
+}
+
+/**
+ * In production (ENVIRONMENT unset or "production", as in config.ts) a provider endpoint must be
+ * https: the request carries a signature over the code, and a plain-http hop would show the code
+ * to anyone on the path. http stays allowed elsewhere, for local fakes.
+ */
+export function httpsProblems(env: Record<string, unknown>, setting: string, url: string): string[] {
+  const environment = env.ENVIRONMENT;
+  const production = environment === undefined || environment === "" || environment === "production";
+  return production && !url.startsWith("https:") ? [`${setting}: must be an https URL in production`] : [];
 }

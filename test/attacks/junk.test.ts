@@ -279,7 +279,7 @@ async function snapshot() {
     `SELECT
        (SELECT group_concat(id || '|' || coalesce(nickname, '') || '|' || coalesce(avatar_url, '') || '|' || coalesce(password_hash, '') || '|' || updated_at, ';') FROM users) AS users,
        (SELECT group_concat(provider || identifier || user_id, ';') FROM identities) AS identities,
-       (SELECT group_concat(token_hash || expires_at || last_seen_at, ';') FROM sessions) AS sessions`,
+       (SELECT group_concat(id || refresh_hash || expires_at || last_seen_at || authenticated_at, ';') FROM sessions) AS sessions`,
   ).first();
   const messages = sms.events().filter((e) => e.event === "sms.console" || e.event === "code.sent").length;
   return { kv: kv.keys.map((k) => k.name).sort(), db, messages };

@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { signAccessToken } from "../../src/auth/access-token";
+import { parseConfig } from "../../src/platform/config";
 import { admin, auditRows, waitForAudit } from "../support/admin";
 import { captureSms, type ErrorBody, get, json, post, requestCode, signIn, uniquePhone } from "../support/helpers";
 import { age } from "../support/time";
@@ -56,16 +58,23 @@ describe("admin: users", () => {
 
     // Bearer calls: the old token is gone (401); a session that survived a race is refused (403).
     expect((await get("/v1/me", { token })).status).toBe(401);
-    const racing = "r".repeat(43);
-    const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(racing)))]
+    const now = Date.now();
+    const racingRefresh = "r".repeat(43);
+    const refreshHash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(racingRefresh)))]
       .map((b) => b.toString(16).padStart(2, "0"))
       .join("");
-    await env.DB.prepare("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)")
-      .bind(hash, user.id, Date.now() + 3600_000, Date.now(), Date.now())
+    await env.DB.prepare(
+      "INSERT INTO sessions (id, user_id, refresh_hash, created_at, last_seen_at, expires_at, max_expires_at, authenticated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+      .bind("racing-session", user.id, refreshHash, now, now, now + 3600_000, now + 3600_000, now)
       .run();
+    const { token: racing } = await signAccessToken(parseConfig({ ENVIRONMENT: "test" }), { userId: user.id, sessionId: "racing-session", phone });
     const me = await get("/v1/me", { token: racing });
     expect(me.status).toBe(403);
     expect((await json<ErrorBody>(me)).error.code).toBe("account_disabled");
+    const refreshed = await post("/v1/auth/refresh", { refreshToken: racingRefresh });
+    expect(refreshed.status).toBe(403);
+    expect((await json<ErrorBody>(refreshed)).error.code).toBe("account_disabled");
 
     // Sign-ins: by code and by password, once the proof is right.
     await age(phone, 61_000);

@@ -18,7 +18,7 @@ const client = hc<AppType>("http://localhost", {
   headers: () => ({ "CF-Connecting-IP": uniqueIp() }),
 });
 
-type Purpose = "login" | "register" | "reset_password" | "change_phone";
+type Purpose = "login" | "register" | "reset_password" | "change_phone" | "reauthenticate";
 interface User {
   id: string;
   phone: string | null;
@@ -49,11 +49,18 @@ describe("hc<AppType>: SMS login end to end", () => {
     const login = await client.v1.auth["sms-login"].$post({ json: { phone, code } });
     if (!login.ok) throw await failure(login);
     const session = await login.json();
-    expectTypeOf(session).toEqualTypeOf<{ token: string; expiresAt: string; user: User; isNewUser: boolean }>();
+    expectTypeOf(session).toEqualTypeOf<{
+      accessToken: string;
+      accessTokenExpiresAt: string;
+      refreshToken: string;
+      refreshTokenExpiresAt: string;
+      user: User;
+      isNewUser: boolean;
+    }>();
     expect(session.isNewUser).toBe(true);
     expect(session.user.phone).toBe(phone);
 
-    const auth = { headers: { Authorization: `Bearer ${session.token}` } };
+    const auth = { headers: { Authorization: `Bearer ${session.accessToken}` } };
     const me = await client.v1.me.$get({}, auth);
     if (!me.ok) throw await failure(me);
     const { user } = await me.json();

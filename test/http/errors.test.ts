@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { signAccessToken } from "../../src/auth/access-token";
+import { parseConfig } from "../../src/platform/config";
 import { call, captureSms, type ErrorBody, get, json, post, signIn, uniquePhone } from "../support/helpers";
 
 const sms = captureSms();
@@ -99,7 +101,9 @@ describe("the error envelope", () => {
         throw new Error("SQLITE internal detail");
       },
     };
-    const response = await get("/v1/me", { token: "A".repeat(43), env: { DB: failingDb } });
+    // A well-signed access token, so the request gets as far as the database.
+    const { token } = await signAccessToken(parseConfig({ ENVIRONMENT: "test" }), { userId: "u1", sessionId: "s1", phone: null });
+    const response = await get("/v1/me", { token, env: { DB: failingDb } });
     expect(response.status).toBe(500);
     const body = await json<ErrorBody>(response);
     expect(body.error.code).toBe("internal_error");

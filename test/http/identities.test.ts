@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, captureSms, type ErrorBody, get, json, post, signIn, uniqueIp } from "../support/helpers";
+import { call, captureSms, type ErrorBody, get, json, post, requestCode, signIn, uniqueIp } from "../support/helpers";
+import { age } from "../support/time";
 import { fakeWechat, identityAnswer, unique, uniqueAppId, wechatEnv } from "../support/wechat";
 
 const sms = captureSms();
@@ -11,9 +12,9 @@ afterEach(() => {
 
 type Identities = { identities: Record<string, unknown>[] };
 
-/** Makes a session look as if it signed in `seconds` ago. */
+/** Makes a session look as if it signed in (or re-authenticated) `seconds` ago. */
 async function ageSessions(userId: string, seconds: number): Promise<void> {
-  await env.DB.prepare("UPDATE sessions SET created_at = ? WHERE user_id = ?")
+  await env.DB.prepare("UPDATE sessions SET authenticated_at = ? WHERE user_id = ?")
     .bind(Date.now() - seconds * 1000, userId)
     .run();
 }
@@ -111,6 +112,11 @@ describe("linked sign-in methods", () => {
     expect(wx.requests).toHaveLength(0);
     // Still fine for reading.
     expect((await get("/v1/me/identities", { token: user.token })).status).toBe(200);
+    // Re-authenticated with a code to the account's own number: linking works again.
+    await age(user.phone, 61_000);
+    const code = await requestCode(sms, user.phone, "reauthenticate", { token: user.token });
+    expect((await post("/v1/auth/reauthenticate", { code }, { token: user.token })).status).toBe(200);
+    expect((await post("/v1/me/identities/wechat", { code: "c" }, { token: user.token, env: settings })).status).toBe(200);
   });
 
   it("a bad wx.login code is 400 wechat_code_invalid; no settings is 503", async () => {

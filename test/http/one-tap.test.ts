@@ -79,7 +79,7 @@ describe("carrier one-tap", () => {
     const { requests } = aliyun({ Code: "OK", Message: "OK", GetMobileResultDTO: { Mobile: mobileOf(phone) } });
     const response = await post("/v1/auth/one-tap", { accessToken: "carrier-access-token+/=", outId: "order-42" }, { env: ON });
     expect(response.status).toBe(200);
-    const body = await json<{ token: string; user: { phone: string }; isNewUser: boolean }>(response);
+    const body = await json<{ accessToken: string; user: { phone: string }; isNewUser: boolean }>(response);
     expect(body).toMatchObject({ isNewUser: true, user: { phone } });
 
     const [request] = requests;

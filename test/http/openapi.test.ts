@@ -123,9 +123,17 @@ describe("GET /openapi.json", () => {
       doc.paths[path]![method]! as Record<string, unknown> & { requestBody?: { content: { "application/json": { schema: Record<string, unknown> } } } };
     const sendCode = op("/v1/codes", "post").requestBody!.content["application/json"].schema;
     expect(sendCode).toMatchObject({ type: "object", required: ["phone", "purpose"], additionalProperties: false });
-    expect((sendCode.properties as Record<string, { enum?: string[] }>).purpose!.enum).toEqual(["login", "register", "reset_password", "change_phone"]);
+    expect((sendCode.properties as Record<string, { enum?: string[] }>).purpose!.enum).toEqual([
+      "login",
+      "register",
+      "reset_password",
+      "change_phone",
+      "reauthenticate",
+    ]);
     expect(op("/v1/me", "get").security).toEqual([{ bearer: [] }]);
     expect(op("/v1/auth/sms-login", "post").security).toEqual([]);
+    expect(op("/v1/me/phone", "post").responses).toHaveProperty("403");
+    expect(op("/v1/me/password", "post").responses).toHaveProperty("403");
     expect((doc.components as { securitySchemes: unknown }).securitySchemes).toEqual({
       bearer: expect.objectContaining({ type: "http", scheme: "bearer" }),
       adminKey: expect.objectContaining({ type: "http", scheme: "bearer" }),
@@ -145,8 +153,12 @@ describe("GET /openapi.json", () => {
     const sent = await post("/v1/codes", { phone, purpose: "login" });
     await expectConforms(doc, "post", "/v1/codes", sent);
     const login = await post("/v1/auth/sms-login", { phone, code: sms.lastCode(phone) });
-    const { token } = await json<{ token: string }>(login.clone());
+    const { accessToken: token, refreshToken } = await json<{ accessToken: string; refreshToken: string }>(login.clone());
     await expectConforms(doc, "post", "/v1/auth/sms-login", login);
+    await expectConforms(doc, "get", "/v1/sessions", await get("/v1/sessions", { token }));
+    await expectConforms(doc, "get", "/.well-known/jwks.json", await get("/.well-known/jwks.json"));
+    await expectConforms(doc, "post", "/v1/auth/refresh", await post("/v1/auth/refresh", { refreshToken }));
+    await expectConforms(doc, "post", "/v1/auth/refresh", await post("/v1/auth/refresh", { refreshToken: "spent-or-unknown" }));
     await expectConforms(doc, "get", "/v1/me", await get("/v1/me", { token }));
     await expectConforms(doc, "post", "/v1/auth/logout", await post("/v1/auth/logout", undefined, { token }));
     await expectConforms(doc, "get", "/v1/me", await get("/v1/me", { token }));

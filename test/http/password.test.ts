@@ -12,9 +12,9 @@ async function registered(phone = uniquePhone(), password = PASSWORD) {
   const code = await requestCode(sms, phone, "register");
   const { verificationToken } = await json<{ verificationToken: string }>(await post("/v1/codes/verify", { phone, purpose: "register", code }));
   await post("/v1/register/password", { verificationToken, password, passwordConfirm: password });
-  const body = await json<{ token: string; user: { id: string } }>(await post("/v1/register/profile", { verificationToken, nickname: "n" }));
+  const body = await json<{ accessToken: string; user: { id: string } }>(await post("/v1/register/profile", { verificationToken, nickname: "n" }));
   await age(phone, 61_000);
-  return { phone, token: body.token, userId: body.user.id };
+  return { phone, token: body.accessToken, userId: body.user.id };
 }
 
 const login = (phone: string, password: string) => post("/v1/auth/password-login", { phone, password });
@@ -24,9 +24,9 @@ describe("POST /v1/auth/password-login", () => {
     const user = await registered();
     const response = await login(user.phone, PASSWORD);
     expect(response.status).toBe(200);
-    const body = await json<{ token: string; user: { id: string; hasPassword: boolean } }>(response);
+    const body = await json<{ accessToken: string; user: { id: string; hasPassword: boolean } }>(response);
     expect(body.user).toMatchObject({ id: user.userId, hasPassword: true });
-    expect((await get("/v1/me", { token: body.token })).status).toBe(200);
+    expect((await get("/v1/me", { token: body.accessToken })).status).toBe(200);
   });
 
   it("answers an unknown phone, a wrong password and a password-less user with the same 401 body", async () => {
@@ -118,12 +118,13 @@ describe("POST /v1/password/reset", () => {
 
   it("sets a new password with a code and revokes every session", async () => {
     const user = await registered();
-    const other = await json<{ token: string }>(await login(user.phone, PASSWORD));
+    const other = await json<{ accessToken: string }>(await login(user.phone, PASSWORD));
+    expect((await get("/v1/me", { token: other.accessToken })).status).toBe(200);
     const code = await requestCode(sms, user.phone, "reset_password");
     const response = await post("/v1/password/reset", { phone: user.phone, code, newPassword: "a brand new one" });
     expect(response.status).toBe(204);
     expect((await get("/v1/me", { token: user.token })).status).toBe(401);
-    expect((await get("/v1/me", { token: other.token })).status).toBe(401);
+    expect((await get("/v1/me", { token: other.accessToken })).status).toBe(401);
     expect((await login(user.phone, PASSWORD)).status).toBe(401);
     expect((await login(user.phone, "a brand new one")).status).toBe(200);
   });

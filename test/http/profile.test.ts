@@ -66,20 +66,38 @@ describe("POST /v1/me/phone", () => {
     expect(fresh.user.id).not.toBe(user.user.id);
   });
 
-  it("accepts a verificationToken for the new phone, once", async () => {
+  it("accepts a verificationToken for the new phone, once, and only from the account that asked", async () => {
     const user = await signIn(sms);
     const newPhone = uniquePhone();
     const code = await changeCode(user.token, newPhone);
-    const { verificationToken } = await json<{ verificationToken: string }>(await post("/v1/codes/verify", { phone: newPhone, purpose: "change_phone", code }));
+    // Verifying a change_phone code needs the session it was asked with.
+    expect((await post("/v1/codes/verify", { phone: newPhone, purpose: "change_phone", code })).status).toBe(401);
+    const verified = await post("/v1/codes/verify", { phone: newPhone, purpose: "change_phone", code }, { token: user.token });
+    const { verificationToken } = await json<{ verificationToken: string }>(verified);
     const other = await signIn(sms);
-    // The same token from two accounts at once: it is spent exactly once.
-    const responses = await Promise.all([user.token, other.token].map((token) => post("/v1/me/phone", { verificationToken }, { token })));
+    // Another account cannot use it (it is bound to the user id, not only to the number)…
+    const foreign = await post("/v1/me/phone", { verificationToken }, { token: other.token });
+    expect(foreign.status).toBe(401);
+    expect((await json<ErrorBody>(foreign)).error.code).toBe("invalid_verification_token");
+    // …and the owner spends it exactly once, even in parallel.
+    const responses = await Promise.all([1, 2].map(() => post("/v1/me/phone", { verificationToken }, { token: user.token })));
     expect(responses.map((r) => r.status).sort()).toEqual([200, 401]);
-    // Reused afterwards, the number is in use: 409 comes before the token is even looked at.
-    expect((await post("/v1/me/phone", { verificationToken }, { token: other.token })).status).toBe(409);
+    // Reused afterwards by its owner: the spent token is refused before anything says whether the
+    // number is in use (issue 10: no registration oracle; 409 only follows a valid proof).
+    expect((await post("/v1/me/phone", { verificationToken }, { token: user.token })).status).toBe(401);
   });
 
-  it("needs a session, and refuses a number taken meanwhile with 409 without spending the code", async () => {
+  it("a change_phone code asked for by one account does not move another", async () => {
+    const user = await signIn(sms);
+    const other = await signIn(sms);
+    const newPhone = uniquePhone();
+    const code = await changeCode(user.token, newPhone);
+    const foreign = await post("/v1/me/phone", { phone: newPhone, code }, { token: other.token });
+    expect(foreign.status).toBe(400);
+    expect((await json<ErrorBody>(foreign)).error.code).toBe("invalid_code");
+  });
+
+  it("needs a session, and refuses a number taken meanwhile with 409 (after the code is proven)", async () => {
     const user = await signIn(sms);
     const newPhone = uniquePhone();
     const code = await changeCode(user.token, newPhone);

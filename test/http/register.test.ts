@@ -33,9 +33,9 @@ describe("password registration in four steps", () => {
 
     const four = await step4(token, "  小明  ");
     expect(four.status).toBe(201);
-    const body = await json<{ token: string; user: { phone: string; nickname: string; hasPassword: boolean } }>(four);
+    const body = await json<{ accessToken: string; user: { phone: string; nickname: string; hasPassword: boolean } }>(four);
     expect(body.user).toMatchObject({ phone, nickname: "小明", hasPassword: true });
-    expect((await get("/v1/me", { token: body.token })).status).toBe(200);
+    expect((await get("/v1/me", { token: body.accessToken })).status).toBe(200);
     const login = await post("/v1/auth/password-login", { phone, password: PASSWORD });
     expect(login.status).toBe(200);
   });

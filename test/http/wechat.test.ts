@@ -10,7 +10,8 @@ afterEach(() => {
 });
 
 interface SignedInBody {
-  token: string;
+  accessToken: string;
+  refreshToken: string;
   user: { id: string; phone: string };
   isNewUser: boolean;
 }
@@ -41,11 +42,11 @@ describe("WeChat sign-in: phone required → phone → linked", () => {
 
     const again = await post("/v1/auth/wechat/login", { code: "login-2" }, { env });
     expect(again.status).toBe(200);
-    const back = await json<{ status: string; token: string; user: { id: string }; isNewUser: boolean }>(again);
+    const back = await json<{ status: string; accessToken: string; user: { id: string }; isNewUser: boolean }>(again);
     expect(back).toMatchObject({ status: "signed_in", isNewUser: false, user: { id: body.user.id } });
-    expect((await get("/v1/me", { token: back.token })).status).toBe(200);
+    expect((await get("/v1/me", { token: back.accessToken })).status).toBe(200);
 
-    const identities = await json<{ identities: Record<string, unknown>[] }>(await get("/v1/me/identities", { token: back.token }));
+    const identities = await json<{ identities: Record<string, unknown>[] }>(await get("/v1/me/identities", { token: back.accessToken }));
     expect(identities.identities).toEqual([
       { provider: "phone", identifier: phone },
       { provider: "wechat", identifier: `${openid.slice(0, 4)}****${openid.slice(-4)}`, linkedAt: expect.any(String) },
@@ -79,7 +80,7 @@ describe("WeChat sign-in: phone required → phone → linked", () => {
     expect(first).toMatchObject({ isNewUser: true, user: { phone } });
     const second = await json<SignedInBody>(await post("/v1/auth/wechat/phone", { phoneCode: "p2" }, { env }));
     expect(second).toMatchObject({ isNewUser: false, user: { id: first.user.id } });
-    const identities = await json<{ identities: { provider: string }[] }>(await get("/v1/me/identities", { token: second.token }));
+    const identities = await json<{ identities: { provider: string }[] }>(await get("/v1/me/identities", { token: second.accessToken }));
     expect(identities.identities.map((i) => i.provider)).toEqual(["phone"]);
   });
 

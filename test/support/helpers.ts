@@ -102,13 +102,23 @@ export async function requestCode(sms: ReturnType<typeof captureSms>, phone: str
   return code;
 }
 
-/** A signed-in user: SMS login from scratch. */
+/** What every sign-in answers (src/http/session-answer.ts). */
+export interface SignedInBody {
+  accessToken: string;
+  accessTokenExpiresAt: string;
+  refreshToken: string;
+  refreshTokenExpiresAt: string;
+  user: { id: string; phone: string; hasPassword: boolean };
+  isNewUser?: boolean;
+}
+
+/** A signed-in user: SMS login from scratch. `token` is the access token. */
 export async function signIn(sms: ReturnType<typeof captureSms>, phone = uniquePhone()) {
   const code = await requestCode(sms, phone);
   const response = await post("/v1/auth/sms-login", { phone, code });
   if (response.status !== 200) throw new Error(`sms-login failed: ${response.status} ${await response.text()}`);
-  const body = await json<{ token: string; user: { id: string; phone: string } }>(response);
-  return { phone, token: body.token, user: body.user };
+  const body = await json<SignedInBody>(response);
+  return { phone, token: body.accessToken, refreshToken: body.refreshToken, user: body.user };
 }
 
 /** A wrong code for `code`: same length, never equal. */

@@ -103,6 +103,19 @@ describe("phone sends: cancel", () => {
     expect(reserve(state, settings, T + 2 * MINUTE + 5000, request()).result.ok).toBe(true);
   });
 
+  it("keepCooldown (a provider throttled the number): the old code returns, the cooldown and count stay", () => {
+    const first = sent(undefined, T, { codeId: "a" });
+    const second = sent(first, T + 2 * MINUTE, { codeId: "b" });
+    const cancelled = cancel(second, settings, T + 2 * MINUTE + 5000, "b", true);
+    expect(cancelled.result).toMatchObject({ purpose: "login", sentAt: T + 2 * MINUTE });
+    const state = cancelled.state!;
+    expect(state.codes.login?.id).toBe("a");
+    expect(state.sends).toEqual([T, T + 2 * MINUTE]);
+    expect(state.lastSendAt).toBe(T + 2 * MINUTE);
+    expect(Object.keys(state.pending)).toEqual(["a"]);
+    expect(reserve(state, settings, T + 2 * MINUTE + 5000, request()).result).toMatchObject({ ok: false, reason: "cooldown" });
+  });
+
   it("leaves nothing of a first send", () => {
     const state = sent(undefined, T, { codeId: "only" });
     const cancelled = cancel(state, settings, T + 1000, "only").state!;

@@ -8,7 +8,7 @@ afterEach(() => {
 });
 
 const SECRET = "s3cr3t-Aliyun-AccessKey-Secret";
-const TEMPLATES = { login: "SMS_1001", register: "SMS_1002", reset_password: "SMS_1003", change_phone: "SMS_1004" };
+const TEMPLATES = { login: "SMS_1001", register: "SMS_1002", reset_password: "SMS_1003", change_phone: "SMS_1004", reauthenticate: "SMS_1001" };
 
 const settings = (overrides: Partial<AliyunSettings> = {}): AliyunSettings => ({
   endpoint: "https://dysmsapi.aliyuncs.com",
@@ -84,6 +84,8 @@ describe("Aliyun settings", () => {
     const parsed = parseAliyunSettings({
       ...complete,
       ALIYUN_ACCESS_KEY_SECRET: ` ${SECRET}\n`,
+      // Plain http only outside production (unset ENVIRONMENT means production).
+      ENVIRONMENT: "test",
       ALIYUN_ENDPOINT: "http://127.0.0.1:8787/",
       ALIYUN_SIGNATURE: "V2",
       ALIYUN_TEMPLATE_PARAM_NAME: "otp",
@@ -121,7 +123,7 @@ describe("Aliyun settings", () => {
       ],
       [
         { ALIYUN_TEMPLATE_CODES: JSON.stringify({ ...TEMPLATES, signup: "SMS_9" }) },
-        "ALIYUN_TEMPLATE_CODES: unknown purpose signup (expected login, register, reset_password, change_phone)",
+        "ALIYUN_TEMPLATE_CODES: unknown purpose signup (expected login, register, reset_password, change_phone, reauthenticate)",
       ],
       [{ ALIYUN_SIGNATURE: "v4" }, "ALIYUN_SIGNATURE: must be v3 or v2"],
       [{ ALIYUN_ENDPOINT: "dysmsapi.aliyuncs.com" }, "ALIYUN_ENDPOINT: must be an absolute http(s) URL"],
@@ -184,9 +186,22 @@ describe("Aliyun SendSms request, signature V3", () => {
     expect(query.get("TemplateParam")).toBe('{"otp":"482913"}');
   });
 
+  it("sends a notice with its own template and no TemplateParam, and only when one is configured", async () => {
+    const { requests } = interceptFetch(() => json(okAnswer));
+    const plain = createAliyunSender(settings(), fixedClock);
+    expect(plain.notices.has("phone_changed")).toBe(false);
+    const sender = createAliyunSender(settings({ templateCodes: { ...TEMPLATES, phone_changed: "SMS_2001" } }), fixedClock);
+    expect(sender.notices.has("phone_changed")).toBe(true);
+    await sender.notify(mainland, "phone_changed", never());
+    const query = new URL(requests[0]!.url).searchParams;
+    expect(Object.fromEntries(query)).toEqual({ PhoneNumbers: "13800138000", SignName: "阿里云短信测试", TemplateCode: "SMS_2001" });
+    expect(await expectedAcs3Signature(requests[0]!, SECRET)).toBe(/Signature=([0-9a-f]+)/.exec(requests[0]!.headers.get("authorization")!)![1]);
+  });
+
   it("signs with the live clock, a fresh nonce and the endpoint's host:port when built from env", async () => {
     const { requests } = interceptFetch(() => json(okAnswer));
     const setup = aliyunProvider({
+      ENVIRONMENT: "test",
       ALIYUN_ENDPOINT: "http://127.0.0.1:9999",
       ALIYUN_ACCESS_KEY_ID: "LTAI-test-id",
       ALIYUN_ACCESS_KEY_SECRET: SECRET,
@@ -263,13 +278,6 @@ describe("Aliyun answers", () => {
       "isv.MOBILE_NUMBER_ILLEGAL",
       "R1",
     ],
-    [
-      "the per-number flow control",
-      json({ Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发分钟级流控Permits:1", RequestId: "R2" }),
-      "retryable",
-      "isv.BUSINESS_LIMIT_CONTROL",
-      "R2",
-    ],
     ["the daily limit", json({ Code: "isv.DAY_LIMIT_CONTROL", Message: "触发日发送限额", RequestId: "R3" }), "retryable", "isv.DAY_LIMIT_CONTROL", "R3"],
     ["an empty balance", json({ Code: "isv.AMOUNT_NOT_ENOUGH", Message: "账户余额不足", RequestId: "R4" }), "retryable", "isv.AMOUNT_NOT_ENOUGH", "R4"],
     [
@@ -338,6 +346,21 @@ describe("Aliyun answers", () => {
     expect(`${err.message} ${err.providerCode}`).not.toContain(CODE);
     expect(`${err.message} ${err.providerCode}`).not.toContain(SECRET);
     expect(err.message).toBe(`aliyun: ${providerCode}`);
+  });
+
+  it.each([
+    ["触发分钟级流控Permits:1", "minute"],
+    ["触发小时级流控Permits:5", "hour"],
+    ["触发天级流控Permits:10", "day"],
+    ["Triggered hour-level flow control", "hour"],
+    ["Triggered day-level flow control", "day"],
+    ["触发业务流控", "minute"],
+    [undefined, "minute"],
+  ] as const)("maps the per-number flow control %s to throttled (%s window), the message never in the error", async (text, window) => {
+    const error = await rejection(send(json({ Code: "isv.BUSINESS_LIMIT_CONTROL", Message: text, RequestId: "R2" })));
+    expect(error).toBeInstanceOf(SmsDeliveryError);
+    expect(error).toMatchObject({ provider: "aliyun", kind: "throttled", providerCode: "isv.BUSINESS_LIMIT_CONTROL", requestId: "R2", window });
+    expect((error as SmsDeliveryError).message).toBe("aliyun: isv.BUSINESS_LIMIT_CONTROL");
   });
 
   it("falls back to RequestId when the answer has no BizId", async () => {

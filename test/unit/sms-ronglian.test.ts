@@ -17,7 +17,7 @@ afterEach(() => {
 const SID = "8aaf0708a1b2c3d4e5f6a7b8c9d0e1f2";
 const TOKEN = "0123456789abcdef0123456789abcdef";
 const APP_ID = "8a216da8aabbccdd";
-const TEMPLATES = { login: "1001", register: "1002", reset_password: "1003", change_phone: "1004" };
+const TEMPLATES = { login: "1001", register: "1002", reset_password: "1003", change_phone: "1004", reauthenticate: "1001" };
 
 const settings = (overrides: Partial<RonglianSettings> = {}): RonglianSettings => ({
   baseUrl: "https://app.cloopen.com:8883",
@@ -58,7 +58,10 @@ describe("Ronglian settings", () => {
       RONGLIAN_TEMPLATE_IDS: '{"login":1,"register":2,"reset_password":"3","change_phone":4}',
     });
     expect(parsed.ok && parsed.settings).toEqual(
-      settings({ baseUrl: "https://sandboxapp.cloopen.com:8883", templateIds: { login: "1", register: "2", reset_password: "3", change_phone: "4" } }),
+      settings({
+        baseUrl: "https://sandboxapp.cloopen.com:8883",
+        templateIds: { login: "1", register: "2", reset_password: "3", change_phone: "4", reauthenticate: "1" },
+      }),
     );
   });
 
@@ -167,11 +170,19 @@ describe("Ronglian answers", () => {
     return createRonglianSender(settings(), fixedClock).send(message(), never());
   };
 
+  it.each([
+    ["sending too often", "160038", "minute"],
+    ["the per-number daily limit of a template", "160039", "day"],
+    ["the verification-code daily limit", "160040", "day"],
+    ["the notification daily limit", "160041", "day"],
+  ] as const)("maps %s (%s) to throttled with the %s window", async (_name, statusCode, window) => {
+    const error = await rejection(send(json({ statusCode, statusMsg: "频率限制" })));
+    expect(error).toBeInstanceOf(SmsDeliveryError);
+    expect(error).toMatchObject({ provider: "ronglian", kind: "throttled", providerCode: statusCode, window });
+  });
+
   const failures: [string, Response, "invalid_number" | "retryable" | "rejected", string][] = [
     ["a malformed number", json({ statusCode: "160042", statusMsg: "号码格式有误" }), "invalid_number", "160042"],
-    ["sending too often", json({ statusCode: "160038", statusMsg: "短信验证码发送过频繁" }), "retryable", "160038"],
-    ["the per-number daily limit", json({ statusCode: "160039", statusMsg: "超出同模板同号天发送次数上限" }), "retryable", "160039"],
-    ["the verification-code daily limit", json({ statusCode: "160040", statusMsg: "验证码超出同模板同号码天发送上限" }), "retryable", "160040"],
     ["an exhausted balance", json({ statusCode: "111142", statusMsg: "余额不足" }), "retryable", "111142"],
     ["a bad sig", json({ statusCode: "111109", statusMsg: "sig校验失败" }), "rejected", "111109"],
     ["an app not launched", json({ statusCode: "112310", statusMsg: "应用未上线" }), "rejected", "112310"],

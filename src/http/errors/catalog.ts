@@ -25,6 +25,11 @@ export const ERROR_CATALOG = {
   weak_password: { status: 400, "zh-CN": "密码强度不足", en: "The password is too weak" },
   unauthorized: { status: 401, "zh-CN": "未登录或登录已过期", en: "Not signed in, or the session has expired" },
   invalid_verification_token: { status: 401, "zh-CN": "验证凭证无效或已过期", en: "The verification token is invalid, used or expired" },
+  invalid_refresh_token: {
+    status: 401,
+    "zh-CN": "刷新令牌无效、已使用或已过期，请重新登录",
+    en: "The refresh token is invalid, spent or expired: sign in again",
+  },
   invalid_credentials: { status: 401, "zh-CN": "手机号或密码错误", en: "Wrong phone number or password" },
   admin_unauthorized: { status: 401, "zh-CN": "管理员凭证缺失或无效", en: "The admin credential is missing or invalid" },
   account_disabled: { status: 403, "zh-CN": "该账号已被停用", en: "This account is disabled" },

@@ -7,11 +7,10 @@
  * empty body (the shape Aliyun's own SDK sends).
  */
 import * as z from "zod";
-import type { Purpose } from "../../codes/purpose";
 import type { Phone } from "../../phone/phone";
-import { requiredText, settingProblems, str, templateMap, textWithDefault, urlSetting } from "../settings";
+import { httpsProblems, noticesOf, requiredText, settingProblems, str, type TemplateMap, templateMap, textWithDefault, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
-import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
+import { type Notice, type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender, type ThrottleWindow } from "../types";
 import { aliyunTimestamp, canonicalQuery, percentEncode, rpcSignature, signAcs3 } from "./signing";
 
 const PROVIDER = "aliyun";
@@ -24,7 +23,7 @@ export interface AliyunSettings {
   accessKeyId: string;
   accessKeySecret: string;
   signName: string;
-  templateCodes: Record<Purpose, string>;
+  templateCodes: TemplateMap;
   templateParamName: string;
   signature: "v3" | "v2";
 }
@@ -45,6 +44,8 @@ const settingsSchema = z.object({
 export function parseAliyunSettings(env: Record<string, unknown>): { ok: true; settings: AliyunSettings } | { ok: false; problems: string[] } {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) return { ok: false, problems: settingProblems(parsed.error) };
+  const insecure = httpsProblems(env, "ALIYUN_ENDPOINT", parsed.data.ALIYUN_ENDPOINT);
+  if (insecure.length > 0) return { ok: false, problems: insecure };
   const s = parsed.data;
   return {
     ok: true,
@@ -73,17 +74,29 @@ export function aliyunPhoneNumber(phone: Phone): string {
 
 export function createAliyunSender(settings: AliyunSettings, clock: SenderClock = systemClock): SmsSender {
   const host = new URL(settings.endpoint).host;
+  const post = async (params: Record<string, string>, signal: AbortSignal) => {
+    const request = settings.signature === "v3" ? await requestV3(settings, host, params, clock) : await requestV2(settings, params, clock);
+    return interpret(await exchange(PROVIDER, request.url, request.init, signal));
+  };
   return {
     name: PROVIDER,
+    notices: noticesOf(settings.templateCodes),
     async send(message: SmsMessage, signal: AbortSignal): Promise<SmsReceipt> {
-      const params: Record<string, string> = {
-        PhoneNumbers: aliyunPhoneNumber(message.to),
-        SignName: settings.signName,
-        TemplateCode: settings.templateCodes[message.purpose],
-        TemplateParam: JSON.stringify({ [settings.templateParamName]: message.code }),
-      };
-      const request = settings.signature === "v3" ? await requestV3(settings, host, params, clock) : await requestV2(settings, params, clock);
-      return interpret(await exchange(PROVIDER, request.url, request.init, signal));
+      return post(
+        {
+          PhoneNumbers: aliyunPhoneNumber(message.to),
+          SignName: settings.signName,
+          TemplateCode: settings.templateCodes[message.purpose],
+          TemplateParam: JSON.stringify({ [settings.templateParamName]: message.code }),
+        },
+        signal,
+      );
+    },
+    // A notice template has no variables, so no TemplateParam.
+    async notify(to: Phone, notice: Notice, signal: AbortSignal): Promise<SmsReceipt> {
+      const template = settings.templateCodes[notice];
+      if (template === undefined) throw new SmsDeliveryError(PROVIDER, "rejected", "no_template");
+      return post({ PhoneNumbers: aliyunPhoneNumber(to), SignName: settings.signName, TemplateCode: template }, signal);
     },
   };
 }
@@ -139,19 +152,38 @@ async function requestV2(settings: AliyunSettings, params: Record<string, string
 const INVALID_NUMBER = new Set(["isv.MOBILE_NUMBER_ILLEGAL"]);
 
 /**
- * Throttling, quotas, balance and Aliyun-side faults: this account cannot send right now, but the
- * next provider may. isv.OUT_OF_SERVICE is Aliyun suspending the service for an overdue account,
- * a balance problem in another form.
+ * Quotas, balance and Aliyun-side faults: this account cannot send right now, but the next
+ * provider may. isv.DAY_LIMIT_CONTROL / isv.MONTH_LIMIT_CONTROL are the account-wide send limits
+ * set in the console (not per number); isv.OUT_OF_SERVICE is Aliyun suspending the service for an
+ * overdue account, a balance problem in another form. Throttling.* is the API gateway's rate
+ * limit for the AccessKey.
  */
 const RETRYABLE = new Set([
-  "isv.BUSINESS_LIMIT_CONTROL",
   "isv.DAY_LIMIT_CONTROL",
+  "isv.MONTH_LIMIT_CONTROL",
   "isv.AMOUNT_NOT_ENOUGH",
   "isv.OUT_OF_SERVICE",
   "isp.SYSTEM_ERROR",
   "ServiceUnavailable",
   "InternalError",
 ]);
+
+/** Aliyun's per-number flow control: 1 a minute, 5 an hour, 10 a day by default (console-adjustable). */
+const PER_NUMBER_LIMIT = "isv.BUSINESS_LIMIT_CONTROL";
+
+/**
+ * Which of its windows isv.BUSINESS_LIMIT_CONTROL hit. Aliyun says so only in the message text
+ * ("触发分钟级流控Permits:1", "触发小时级流控Permits:5", "触发天级流控Permits:10"; English
+ * consoles: minute/hour/day), which is read for this and never logged. A message naming no window
+ * counts as the minute one, the shortest: the user may try again soon, and a longer window then
+ * answers with its own.
+ */
+export function aliyunThrottleWindow(message: string | undefined): ThrottleWindow {
+  const text = message ?? "";
+  if (/天|日|day/i.test(text)) return "day";
+  if (/小时|hour/i.test(text)) return "hour";
+  return "minute";
+}
 
 /**
  * Aliyun reports business refusals as HTTP 200 with Code other than "OK", and gateway refusals
@@ -165,6 +197,9 @@ function interpret(answer: ProviderAnswer): SmsReceipt {
   // BizId is what QuerySendDetails and delivery receipts are keyed by, so it is the id to log.
   if (ok2xx && code === "OK") return { provider: PROVIDER, requestId: field(answer.json, "BizId") ?? requestId };
   if (code === undefined) throw unreadableAnswer(PROVIDER, answer.status, requestId);
+  if (code === PER_NUMBER_LIMIT) {
+    throw new SmsDeliveryError(PROVIDER, "throttled", code, requestId, aliyunThrottleWindow(field(answer.json, "Message")));
+  }
   throw new SmsDeliveryError(PROVIDER, classify(code, answer.status), code, requestId);
 }
 

@@ -6,11 +6,10 @@
  *   {"to","appId","templateId","datas":[code, minutes]}
  */
 import * as z from "zod";
-import type { Purpose } from "../../codes/purpose";
 import type { Phone } from "../../phone/phone";
-import { requiredText, settingProblems, str, templateMap, urlSetting } from "../settings";
+import { httpsProblems, noticesOf, requiredText, settingProblems, str, type TemplateMap, templateMap, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
-import { type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
+import { type Notice, type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender, type ThrottleWindow } from "../types";
 import { beijingTimestamp, ronglianAuthorization, ronglianSig } from "./signing";
 
 const PROVIDER = "ronglian";
@@ -21,7 +20,7 @@ export interface RonglianSettings {
   accountSid: string;
   authToken: string;
   appId: string;
-  templateIds: Record<Purpose, string>;
+  templateIds: TemplateMap;
 }
 
 // The SID and app id go into the URL path and the Authorization header, so anything but letters
@@ -44,6 +43,8 @@ const settingsSchema = z.object({
 export function parseRonglianSettings(env: Record<string, unknown>): { ok: true; settings: RonglianSettings } | { ok: false; problems: string[] } {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) return { ok: false, problems: settingProblems(parsed.error) };
+  const insecure = httpsProblems(env, "RONGLIAN_BASE_URL", parsed.data.RONGLIAN_BASE_URL);
+  if (insecure.length > 0) return { ok: false, problems: insecure };
   const s = parsed.data;
   return {
     ok: true,
@@ -74,33 +75,37 @@ export function validityMinutes(expiresInSeconds: number): string {
 }
 
 export function createRonglianSender(settings: RonglianSettings, clock: SenderClock = systemClock): SmsSender {
+  const post = async (to: Phone, templateId: string, datas: string[], signal: AbortSignal): Promise<SmsReceipt> => {
+    const ts = beijingTimestamp(clock.now());
+    const sig = await ronglianSig(settings.accountSid, settings.authToken, ts);
+    const url = `${settings.baseUrl}/2013-12-26/Accounts/${settings.accountSid}/SMS/TemplateSMS?sig=${sig}`;
+    const body = JSON.stringify({ to: ronglianPhoneNumber(to), appId: settings.appId, templateId, datas });
+    const answer = await exchange(
+      PROVIDER,
+      url,
+      {
+        method: "POST",
+        headers: {
+          accept: "application/json",
+          "content-type": "application/json;charset=utf-8",
+          authorization: ronglianAuthorization(settings.accountSid, ts),
+        },
+        body,
+      },
+      signal,
+    );
+    return interpret(answer);
+  };
   return {
     name: PROVIDER,
-    async send(message: SmsMessage, signal: AbortSignal): Promise<SmsReceipt> {
-      const ts = beijingTimestamp(clock.now());
-      const sig = await ronglianSig(settings.accountSid, settings.authToken, ts);
-      const url = `${settings.baseUrl}/2013-12-26/Accounts/${settings.accountSid}/SMS/TemplateSMS?sig=${sig}`;
-      const body = JSON.stringify({
-        to: ronglianPhoneNumber(message.to),
-        appId: settings.appId,
-        templateId: settings.templateIds[message.purpose],
-        datas: [message.code, validityMinutes(message.expiresInSeconds)],
-      });
-      const answer = await exchange(
-        PROVIDER,
-        url,
-        {
-          method: "POST",
-          headers: {
-            accept: "application/json",
-            "content-type": "application/json;charset=utf-8",
-            authorization: ronglianAuthorization(settings.accountSid, ts),
-          },
-          body,
-        },
-        signal,
-      );
-      return interpret(answer);
+    notices: noticesOf(settings.templateIds),
+    send: (message: SmsMessage, signal: AbortSignal) =>
+      post(message.to, settings.templateIds[message.purpose], [message.code, validityMinutes(message.expiresInSeconds)], signal),
+    // A notice template has no variables.
+    notify: (to: Phone, notice: Notice, signal: AbortSignal) => {
+      const template = settings.templateIds[notice];
+      if (template === undefined) return Promise.reject(new SmsDeliveryError(PROVIDER, "rejected", "no_template"));
+      return post(to, template, [], signal);
     },
   };
 }
@@ -111,11 +116,20 @@ const SUCCESS = "000000";
 const INVALID_NUMBER = new Set(["160042"]);
 
 /**
- * Sending too often (160038), the per-number daily limits of verification and notification
- * templates (160039, 160040, 160041) and an exhausted balance (111142): this account cannot send
- * now, the next provider may.
+ * Ronglian's per-number limits: 160038 a verification code sent too often to the number (its
+ * minute-level frequency limit), 160039 the per-number daily limit of one template, 160040 / 160041
+ * the per-number daily limits of verification and notification templates. Answered as 429 with
+ * the window, never failed over.
  */
-const RETRYABLE = new Set(["160038", "160039", "160040", "160041", "111142"]);
+const THROTTLED = new Map<string, ThrottleWindow>([
+  ["160038", "minute"],
+  ["160039", "day"],
+  ["160040", "day"],
+  ["160041", "day"],
+]);
+
+/** An exhausted balance (111142): this account cannot send now, the next provider may. */
+const RETRYABLE = new Set(["111142"]);
 
 /**
  * Ronglian answers HTTP 200 with {"statusCode":"000000","templateSMS":{"smsMessageSid",…}} on
@@ -130,6 +144,8 @@ function interpret(answer: ProviderAnswer): SmsReceipt {
   }
   if (code === undefined || code === SUCCESS) throw unreadableAnswer(PROVIDER, answer.status);
   if (INVALID_NUMBER.has(code)) throw new SmsDeliveryError(PROVIDER, "invalid_number", code);
+  const window = THROTTLED.get(code);
+  if (window) throw new SmsDeliveryError(PROVIDER, "throttled", code, undefined, window);
   if (RETRYABLE.has(code)) throw new SmsDeliveryError(PROVIDER, "retryable", code);
   throw new SmsDeliveryError(PROVIDER, ok2xx ? "rejected" : httpFailureKind(answer.status), code);
 }
