@@ -14,7 +14,7 @@ import type { Decision } from "./decision";
  */
 
 /** The sends one isolate must have made within RATE_WINDOW_MS before it leases blocks. */
-export const BLOCK_MIN_SENDS = 100;
+export const BLOCK_MIN_SENDS = 300;
 export const RATE_WINDOW_MS = 10_000;
 /** The most units one lease hands out. */
 export const MAX_BLOCK = 32;

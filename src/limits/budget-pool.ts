@@ -45,8 +45,12 @@ export class BudgetPool {
     const want = blockWanted(this.state.recent.length, this.blockMinSends);
     let lease: LeaseResult;
     if (want <= 1) {
-      // A quiet isolate: one call per SMS, in parallel with other sends (no waiting on each other).
-      lease = await this.stub().lease(this.budget, 1);
+      // A quiet isolate: one spend() per SMS, in parallel with other sends (no waiting on each
+      // other). A busy SmsBudget may answer it with a block (granted > 1), held like a lease.
+      const spent = await this.stub().spend(this.budget);
+      if (!spent.ok) return spent;
+      if (spent.granted === undefined || spent.granted <= 1 || spent.day === undefined) return { ok: true, from: "call", alertNow: spent.alertNow };
+      lease = { ok: true, granted: spent.granted, day: spent.day, alertNow: spent.alertNow };
     } else {
       const call = this.stub().lease(this.budget, want);
       this.leasing = call;

@@ -46,19 +46,31 @@ export class SmsBudget extends DurableObject<Record<string, unknown>> {
     if (state) this.ctx.storage.kv.put(TODAY, state);
   }
 
-  /** Takes one SMS from today's budget, or refuses when it is spent (see budget.ts for alertNow). */
-  spend(budget: number): BudgetResult {
-    const decided = budgets.spend(this.load(), { budget }, Date.now());
+  /**
+   * Takes one SMS from today's budget, or refuses when it is spent (see budget.ts for alertNow).
+   * While this object is busy (budget-lease.ts, blockForLoad) it hands out a block instead:
+   * `granted` units of `day`, all counted as spent, which the calling isolate holds.
+   */
+  spend(budget: number): BudgetResult & { granted?: number; day?: string } {
+    const now = Date.now();
+    const block = blockForLoad(this.noteCall(now));
+    if (block > 1) return this.lease(budget, block);
+    const decided = budgets.spend(this.load(), { budget }, now);
     this.save(decided.state);
     return decided.result;
+  }
+
+  /** Counts a call in the rate window that sizes blocks; returns the calls in it. */
+  private noteCall(now: number): number {
+    this.calls.push(now);
+    while (this.calls.length > 0 && this.calls[0]! <= now - RATE_WINDOW_MS) this.calls.shift();
+    return this.calls.length;
   }
 
   /** Takes up to `want` units (at least 1, at most what budget-lease.ts allows) from today's budget. */
   lease(budget: number, want: number): LeaseResult {
     const now = Date.now();
-    this.calls.push(now);
-    while (this.calls.length > 0 && this.calls[0]! <= now - RATE_WINDOW_MS) this.calls.shift();
-    const decided = grantLease(this.load(), { budget }, Math.max(want, blockForLoad(this.calls.length)), now);
+    const decided = grantLease(this.load(), { budget }, Math.max(want, blockForLoad(this.noteCall(now))), now);
     this.save(decided.state);
     return decided.result;
   }
