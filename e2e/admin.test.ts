@@ -7,37 +7,22 @@
  * /usr/bin/chromium (or CHROMIUM_PATH).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium } from "playwright-core";
+import { type DevServer, startDevServer } from "./support/dev-server.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const READY_TIMEOUT_MS = 90_000;
 const PAGE_TIMEOUT_MS = 60_000;
 const KEY = `eak_${randomBytes(32).toString("base64url")}`;
 
-let wrangler: ChildProcess | undefined;
-let log = "";
+let server: DevServer | undefined;
 let base = "";
 const scratch: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
 
 function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -47,76 +32,22 @@ function scratchDir(prefix: string): string {
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  const [port, inspectorPort] = [await freePort(), await freePort()];
-  // D1's tables first: the local database under --persist-to starts empty.
-  const persist = scratchDir("admin-wrangler-");
-  const migrate = spawn(
-    process.execPath,
-    [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist],
-    {
-      cwd: ROOT,
-      stdio: "ignore",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+  server = await startDevServer({
+    label: "admin",
+    // D1's tables first: the local database under --persist-to starts empty.
+    migrate: true,
+    vars: {
+      ADMIN_API_KEYS: createHash("sha256").update(KEY).digest("hex"),
+      // A phone locks after three wrong codes, and a new code may follow after a second.
+      PHONE_MAX_FAILED_GUESSES: "3",
+      RESEND_INTERVAL_SECONDS: "1",
     },
-  );
-  assert.equal(await new Promise((done) => migrate.once("exit", done)), 0, "wrangler d1 migrations apply failed");
-  base = `http://127.0.0.1:${port}`;
-  const vars = {
-    ENVIRONMENT: "development",
-    ADMIN_API_KEYS: createHash("sha256").update(KEY).digest("hex"),
-    // A phone locks after three wrong codes, and a new code may follow after a second.
-    PHONE_MAX_FAILED_GUESSES: "3",
-    RESEND_INTERVAL_SECONDS: "1",
-  };
-  wrangler = spawn(
-    process.execPath,
-    [
-      join(ROOT, "node_modules/wrangler/bin/wrangler.js"),
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
-      persist,
-      "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-    ],
-    { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
-  );
-  wrangler.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
-  wrangler.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (wrangler.exitCode !== null) assert.fail(`wrangler dev exited with ${wrangler.exitCode}:\n${log}`);
-    try {
-      await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) assert.fail(`wrangler dev was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${log}`);
-    await new Promise((done) => setTimeout(done, 250));
-  }
+  });
+  base = server.base;
 });
 
 after(async () => {
-  const child = wrangler;
-  if (child?.pid && child.exitCode === null) {
-    const exited = new Promise<void>((done) => child.once("exit", () => done()));
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {}
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {}
-    }, 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await server?.stop();
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -126,7 +57,10 @@ const post = (path: string, body: unknown) =>
 /** The code the console provider printed for `phone` (the dev log line sms.console). */
 async function codeFor(phone: string): Promise<string> {
   for (let i = 0; i < 40; i += 1) {
-    const lines = log.split("\n").filter((line) => line.includes('"sms.console"') && line.includes(`"${phone}"`));
+    const lines = server!
+      .log()
+      .split("\n")
+      .filter((line) => line.includes('"sms.console"') && line.includes(`"${phone}"`));
     const match = /"code":"(\d+)"/.exec(lines.at(-1) ?? "");
     if (match) return match[1]!;
     await new Promise((done) => setTimeout(done, 100));

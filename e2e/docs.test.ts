@@ -6,35 +6,20 @@
  * Needs Debian's chromium at /usr/bin/chromium (or CHROMIUM_PATH); .ci/run installs it.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium } from "playwright-core";
+import { type DevServer, ROOT, startDevServer } from "./support/dev-server.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const READY_TIMEOUT_MS = 90_000;
 const PAGE_TIMEOUT_MS = 60_000;
 
-let wrangler: ChildProcess | undefined;
-let wranglerLog = "";
+let server: DevServer | undefined;
 let base = "";
 const scratch: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
 
 function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -42,71 +27,15 @@ function scratchDir(prefix: string): string {
   return dir;
 }
 
-/** Stops wrangler and the workerd it started: they share the process group we gave it. */
-async function stopWrangler(): Promise<void> {
-  const child = wrangler;
-  wrangler = undefined;
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, name);
-    } catch {
-      // Already gone.
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-  signal("SIGKILL"); // any workerd left behind in the group
-}
-
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   assert.ok(existsSync(join(ROOT, "public/docs/assets/scalar-api-reference.js")), "run `npm run docs:assets` first (npm run test:browser does)");
-  const [port, inspectorPort] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${port}`;
-  // The Node running this test (24, from the `node` devDependency), whatever `node` is on PATH.
-  wrangler = spawn(
-    process.execPath,
-    [
-      join(ROOT, "node_modules/wrangler/bin/wrangler.js"),
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
-      scratchDir("docs-wrangler-"),
-      "--show-interactive-dev-session=false",
-      "--var",
-      "ENVIRONMENT:development",
-    ],
-    { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
-  );
-  wrangler.stdout!.on("data", (chunk: Buffer) => (wranglerLog += chunk.toString()));
-  wrangler.stderr!.on("data", (chunk: Buffer) => (wranglerLog += chunk.toString()));
-
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (wrangler.exitCode !== null) assert.fail(`wrangler dev exited with ${wrangler.exitCode}:\n${wranglerLog}`);
-    try {
-      // Any answer means the Worker is up (/healthz may be 503 with a provider misconfigured).
-      await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) assert.fail(`wrangler dev was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${wranglerLog}`);
-    await new Promise((done) => setTimeout(done, 250));
-  }
+  server = await startDevServer({ label: "docs" });
+  base = server.base;
 });
 
 after(async () => {
-  await stopWrangler();
+  await server?.stop();
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
