@@ -1,4 +1,5 @@
-import { fromBase64Url, hmac, randomBytes, timingSafeEqual, toBase64Url, utf8 } from "../platform/crypto";
+import { randomBytes, toBase64Url } from "../platform/crypto";
+import { openPayload, signPayload } from "../platform/signed-payload";
 import type { Purpose } from "./purpose";
 import { PURPOSES } from "./purpose";
 
@@ -38,27 +39,13 @@ export async function signVerificationToken(secret: string, claims: Verification
     j: claims.jti,
     ...(claims.subject === undefined ? {} : { s: claims.subject }),
   };
-  const body = toBase64Url(utf8(JSON.stringify(payload)));
-  const mac = toBase64Url(await hmac(secret, `vt|${body}`));
-  return `v1.${body}.${mac}`;
+  return signPayload(secret, "v1", "vt", payload);
 }
 
 /** The claims of an authentic, unexpired token; undefined for anything else. */
 export async function readVerificationToken(secret: string, token: string, now = Date.now()): Promise<VerificationClaims | undefined> {
-  const [version, body, mac] = token.split(".");
-  if (version !== "v1" || !body || !mac || token.split(".").length !== 3) return undefined;
-  const given = fromBase64Url(mac);
-  if (!given) return undefined;
-  const expected = await hmac(secret, `vt|${body}`);
-  if (!timingSafeEqual(given, expected)) return undefined;
-  const raw = fromBase64Url(body);
-  if (!raw) return undefined;
-  let payload: Partial<Payload>;
-  try {
-    payload = JSON.parse(new TextDecoder().decode(raw)) as Partial<Payload>;
-  } catch {
-    return undefined;
-  }
+  const payload = (await openPayload(secret, "v1", "vt", token)) as Partial<Payload> | undefined;
+  if (!payload) return undefined;
   if (typeof payload.p !== "string" || typeof payload.j !== "string" || typeof payload.x !== "number") return undefined;
   if (!PURPOSES.includes(payload.u as Purpose) || payload.x <= now) return undefined;
   if (payload.s !== undefined && typeof payload.s !== "string") return undefined;

@@ -1,7 +1,8 @@
 import { ApiError } from "../http/errors/api-error";
 import type { TicketEntry } from "../limits/wechat-tickets";
-import { fromBase64Url, hmac, randomBytes, timingSafeEqual, toBase64Url, toHex, utf8 } from "../platform/crypto";
+import { hmac, randomBytes, toBase64Url, toHex } from "../platform/crypto";
 import type { RequestScope } from "../platform/scope";
+import { openPayload, signPayload } from "../platform/signed-payload";
 import type { WechatIdentity } from "./api";
 import { wechatIdentifier } from "./identity";
 
@@ -31,25 +32,12 @@ export async function issueWechatTicket(scope: RequestScope, identity: WechatIde
   const { AUTH_SECRET, WECHAT_TICKET_TTL_SECONDS } = scope.config;
   const payload: Payload = { h: await identityHash(AUTH_SECRET, identity), j: toBase64Url(randomBytes(16)), x: Date.now() + WECHAT_TICKET_TTL_SECONDS * 1000 };
   await guard(scope, payload.h).issue(payload.j, { ...identity, expiresAt: payload.x });
-  const body = toBase64Url(utf8(JSON.stringify(payload)));
-  const mac = toBase64Url(await hmac(AUTH_SECRET, `wt|${body}`));
-  return { wechatTicket: `wt1.${body}.${mac}`, expiresIn: WECHAT_TICKET_TTL_SECONDS };
+  return { wechatTicket: await signPayload(AUTH_SECRET, "wt1", "wt", payload), expiresIn: WECHAT_TICKET_TTL_SECONDS };
 }
 
 async function readTicket(secret: string, ticket: string, now: number): Promise<Payload | undefined> {
-  const parts = ticket.split(".");
-  const [version, body, mac] = parts;
-  if (parts.length !== 3 || version !== "wt1" || !body || !mac) return undefined;
-  const given = fromBase64Url(mac);
-  if (!given || !timingSafeEqual(given, await hmac(secret, `wt|${body}`))) return undefined;
-  const raw = fromBase64Url(body);
-  if (!raw) return undefined;
-  let payload: Partial<Payload>;
-  try {
-    payload = JSON.parse(new TextDecoder().decode(raw)) as Partial<Payload>;
-  } catch {
-    return undefined;
-  }
+  const payload = (await openPayload(secret, "wt1", "wt", ticket)) as Partial<Payload> | undefined;
+  if (!payload) return undefined;
   if (typeof payload.h !== "string" || typeof payload.j !== "string" || typeof payload.x !== "number" || payload.x <= now) return undefined;
   return { h: payload.h, j: payload.j, x: payload.x };
 }
