@@ -14,7 +14,7 @@ export { WechatAccessToken } from "./wechat/access-token";
 export default {
   fetch: app.fetch,
   queue: handleQueue,
-  // The daily Cron Trigger (wrangler.toml [triggers]): the sweeps of src/scheduled.ts. Awaited, so
+  // The daily Cron Trigger (wrangler.toml [triggers]): the sweeps of src/entrypoints/scheduled.ts. Awaited, so
   // a run's end is the sweeps' end. Number(): a Date from some local harnesses, Unix ms on Cloudflare.
   scheduled: async (controller, env, _ctx) => {
     await runDailySweeps(env, Number(controller.scheduledTime));
