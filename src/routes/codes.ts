@@ -90,8 +90,9 @@ export const codeRoutes = new Hono<AppEnv>()
     if (purpose === "register" || purpose === "change_phone" || purpose === "reset_password") {
       const registered = await isPhoneRegistered(dbOf(c), phone.e164);
       if (registered && purpose !== "reset_password") throw new ApiError("phone_registered");
-      // A reset for an unknown number answers exactly like a real one but sends nothing:
-      // no account enumeration, no SMS paid for.
+      // A reset for an unknown number answers exactly like a real one but sends nothing (no
+      // account enumeration); it is still charged like a real send (budget, range, address), so
+      // locking numbers out costs what sending costs (docs/security.md).
       if (!registered && purpose === "reset_password") deliver = false;
     }
 
