@@ -8,12 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { type BrowserContext, chromium } from "playwright-core";
-import { type DevServer, startDevServer } from "./support/dev-server.ts";
+import { type DevServer, removeScratchDirs, scratchDir, startDevServer } from "./support/dev-server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const READY_TIMEOUT_MS = 90_000;
@@ -22,13 +20,6 @@ const KEY = `eak_${randomBytes(32).toString("base64url")}`;
 
 let server: DevServer | undefined;
 let base = "";
-const scratch: string[] = [];
-
-function scratchDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
@@ -48,7 +39,7 @@ before(async () => {
 
 after(async () => {
   await server?.stop();
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  removeScratchDirs();
 });
 
 const post = (path: string, body: unknown) =>

@@ -6,12 +6,12 @@
  * Needs Debian's chromium at /usr/bin/chromium (or CHROMIUM_PATH); .ci/run installs it.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type BrowserContext, chromium } from "playwright-core";
-import { type DevServer, ROOT, startDevServer } from "./support/dev-server.ts";
+import { type DevServer, ROOT, removeScratchDirs, scratchDir, startDevServer } from "./support/dev-server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const READY_TIMEOUT_MS = 90_000;
@@ -19,13 +19,6 @@ const PAGE_TIMEOUT_MS = 60_000;
 
 let server: DevServer | undefined;
 let base = "";
-const scratch: string[] = [];
-
-function scratchDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
@@ -36,7 +29,7 @@ before(async () => {
 
 after(async () => {
   await server?.stop();
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  removeScratchDirs();
 });
 
 /** Hosts the page may talk to: the Worker on this machine. */

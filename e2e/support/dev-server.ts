@@ -100,3 +100,16 @@ export async function startDevServer(options: { vars?: Record<string, string>; m
   }
   return { base, log: () => log, stop };
 }
+
+const scratch: string[] = [];
+
+/** A temporary folder (a browser profile …) that removeScratchDirs() deletes after the tests. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
+export function removeScratchDirs(): void {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+}

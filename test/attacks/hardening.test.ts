@@ -6,10 +6,11 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SITEVERIFY_URL } from "../../src/limits/turnstile";
-import { ConfigError, parseConfig } from "../../src/platform/config";
+import { parseConfig } from "../../src/platform/config";
 import { DOCS_SCRIPT_PATH } from "../../src/routes/docs";
 import wranglerToml from "../../wrangler.toml?raw";
 import { eventsNamed } from "../support/attacks";
+import { configProblems, PRODUCTION_JWT_KEYS } from "../support/config";
 import { call, captureSms, type ErrorBody, get, json, post, requestCode, uniquePhone } from "../support/helpers";
 import { json as answer, interceptFetch } from "../support/intercept";
 
@@ -25,9 +26,7 @@ const PRODUCTION = {
   ENVIRONMENT: "production",
   AUTH_SECRET: "p".repeat(40),
   SMS_PROVIDER: "aliyun",
-  JWT_PRIVATE_KEYS: JSON.stringify([
-    { kty: "OKP", crv: "Ed25519", kid: "k1", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", d: "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A" },
-  ]),
+  JWT_PRIVATE_KEYS: PRODUCTION_JWT_KEYS,
 };
 const ALIYUN = {
   ALIYUN_ACCESS_KEY_ID: "LTAI5tE2eKeyId",
@@ -36,15 +35,7 @@ const ALIYUN = {
   ALIYUN_TEMPLATE_CODES: '{"login":"SMS_1","register":"SMS_2","reset_password":"SMS_3","change_phone":"SMS_4"}',
 };
 
-function problemsOf(env: Record<string, unknown>): { setting: string; message: string }[] {
-  try {
-    parseConfig(env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+const problemsOf = configProblems;
 
 describe("passwords are normalised before the strength check", () => {
   it("refuses full-width digits, which NFKC turns into an all-digit password", async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { aliyunEncode, expectedAcs3Signature, hmacBytes } from "../support/aliyun-signing";
 import { captureSms, type ErrorBody, json, post, signIn, uniqueIp, uniquePhone } from "../support/helpers";
 import { interceptFetch, json as jsonAnswer } from "../support/intercept";
 
@@ -13,46 +14,18 @@ const KEY_SECRET = "one-tap-AccessKey-Secret-xyz";
 const ENDPOINT = "https://dypns.test";
 const ON = { ONE_TAP_ENABLED: "true", ALIYUN_ACCESS_KEY_ID: KEY_ID, ALIYUN_ACCESS_KEY_SECRET: KEY_SECRET, ALIYUN_DYPNS_ENDPOINT: ENDPOINT };
 
-// Independent of src/: Aliyun's published algorithms rebuilt here with crypto.subtle directly.
-const enc = new TextEncoder();
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
-const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-async function hmac(key: string, data: string, hash: "SHA-256" | "SHA-1"): Promise<ArrayBuffer> {
-  const k = await crypto.subtle.importKey("raw", enc.encode(key), { name: "HMAC", hash }, false, ["sign"]);
-  return crypto.subtle.sign("HMAC", k, enc.encode(data));
-}
+// The expected signatures are recomputed independently of src/ (test/support/aliyun-signing.ts).
+const expectedV3 = (request: Request) => expectedAcs3Signature(request, KEY_SECRET);
 
-/** ACS3-HMAC-SHA256 over POST / with the query as sent and an empty body. */
-async function expectedV3(request: Request): Promise<string> {
-  const url = new URL(request.url);
-  const h = (name: string) => request.headers.get(name) ?? "";
-  const canonical = [
-    "POST",
-    "/",
-    url.search.slice(1),
-    `host:${url.host}`,
-    `x-acs-action:${h("x-acs-action")}`,
-    `x-acs-content-sha256:${h("x-acs-content-sha256")}`,
-    `x-acs-date:${h("x-acs-date")}`,
-    `x-acs-signature-nonce:${h("x-acs-signature-nonce")}`,
-    `x-acs-version:${h("x-acs-version")}`,
-    "",
-    "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version",
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-  ].join("\n");
-  const hashed = hex(await crypto.subtle.digest("SHA-256", enc.encode(canonical)));
-  return hex(await hmac(KEY_SECRET, `ACS3-HMAC-SHA256\n${hashed}`, "SHA-256"));
-}
-
-/** Signature V2: base64 HMAC-SHA1(secret + "&", "POST&%2F&" + encode(sorted, encoded query without Signature)). */
+/** Signature V2: base64 HMAC-SHA1(secret + "&", "POST&%2F&" + aliyunEncode(sorted, encoded query without Signature)). */
 async function expectedV2(request: Request): Promise<string> {
   const params = [...new URL(request.url).searchParams.entries()].filter(([name]) => name !== "Signature");
   const query = params
-    .map(([k, v]) => [encode(k), encode(v)] as const)
+    .map(([k, v]) => [aliyunEncode(k), aliyunEncode(v)] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join("&");
-  const mac = await hmac(`${KEY_SECRET}&`, `POST&${encode("/")}&${encode(query)}`, "SHA-1");
+  const mac = await hmacBytes(`${KEY_SECRET}&`, `POST&${aliyunEncode("/")}&${aliyunEncode(query)}`, "SHA-1");
   return btoa(String.fromCharCode(...new Uint8Array(mac)));
 }
 

@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/platform/config";
+import { parseConfig } from "../../src/platform/config";
 import { DEV_JWT_KEY } from "../../src/platform/settings/tokens";
+import { configProblems, PRODUCTION_JWT_KEYS } from "../support/config";
 
-// A production-shaped signing key (not the built-in development key).
-const KEYS = JSON.stringify([
-  { kty: "OKP", crv: "Ed25519", kid: "k1", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", d: "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A" },
-]);
+const KEYS = PRODUCTION_JWT_KEYS;
 
-const problems = (env: Record<string, unknown>) => {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
+const problems = configProblems;
 
 describe("configuration", () => {
   it("is production unless told otherwise, so a bare deploy fails closed", () => {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AliyunSettings, aliyunPhoneNumber, aliyunProvider, createAliyunSender, parseAliyunSettings } from "../../src/sms/aliyun/sender";
 import { SmsDeliveryError } from "../../src/sms/types";
-import { CODE, hex, hongKong, interceptFetch, interceptHangingFetch, json, mainland, message, never, rejection, unitedStates } from "../support/intercept";
+import { aliyunEncode, expectedAcs3Signature, hmacBytes } from "../support/aliyun-signing";
+import { CODE, hongKong, interceptFetch, interceptHangingFetch, json, mainland, message, never, rejection, unitedStates } from "../support/intercept";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -25,34 +26,7 @@ const fixedClock = { now: () => new Date("2024-05-06T07:08:09.250Z"), nonce: () 
 
 const okAnswer = { Code: "OK", Message: "OK", BizId: "900619746936498440^0", RequestId: "F655A8D5-B967-440B-8683-DAD6FF8DE990" };
 
-// Independent of src/: the encoding, the canonical request and the HMACs are rebuilt here from
-// Aliyun's documentation with crypto.subtle directly.
-const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
-const enc = new TextEncoder();
-async function hmacHex(key: string, data: string, hash: "SHA-256" | "SHA-1"): Promise<ArrayBuffer> {
-  const k = await crypto.subtle.importKey("raw", enc.encode(key), { name: "HMAC", hash }, false, ["sign"]);
-  return crypto.subtle.sign("HMAC", k, enc.encode(data));
-}
-async function expectedAcs3Signature(request: Request, secret: string): Promise<string> {
-  const url = new URL(request.url);
-  const h = (name: string) => request.headers.get(name) ?? "";
-  const canonical = [
-    "POST",
-    "/",
-    url.search.slice(1),
-    `host:${url.host}`,
-    `x-acs-action:${h("x-acs-action")}`,
-    `x-acs-content-sha256:${h("x-acs-content-sha256")}`,
-    `x-acs-date:${h("x-acs-date")}`,
-    `x-acs-signature-nonce:${h("x-acs-signature-nonce")}`,
-    `x-acs-version:${h("x-acs-version")}`,
-    "",
-    "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version",
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-  ].join("\n");
-  const hashed = hex(await crypto.subtle.digest("SHA-256", enc.encode(canonical)));
-  return hex(await hmacHex(secret, `ACS3-HMAC-SHA256\n${hashed}`, "SHA-256"));
-}
+// The expected signatures are recomputed independently of src/ (test/support/aliyun-signing.ts).
 
 describe("Aliyun settings", () => {
   const complete = {
@@ -254,12 +228,12 @@ describe("Aliyun SendSms request, signature V2", () => {
     });
     const query = Object.keys(signed)
       .sort()
-      .map((k) => `${encode(k)}=${encode(signed[k]!)}`)
+      .map((k) => `${aliyunEncode(k)}=${aliyunEncode(signed[k]!)}`)
       .join("&");
     // The query is sent exactly as signed, with the Signature appended last.
-    expect(url.search).toBe(`?${query}&Signature=${encode(signature!)}`);
-    const stringToSign = `POST&%2F&${encode(query)}`;
-    const expected = btoa(String.fromCharCode(...new Uint8Array(await hmacHex(`${SECRET}&`, stringToSign, "SHA-1"))));
+    expect(url.search).toBe(`?${query}&Signature=${aliyunEncode(signature!)}`);
+    const stringToSign = `POST&%2F&${aliyunEncode(query)}`;
+    const expected = btoa(String.fromCharCode(...new Uint8Array(await hmacBytes(`${SECRET}&`, stringToSign, "SHA-1"))));
     expect(signature).toBe(expected);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/platform/config";
+import { parseConfig } from "../../src/platform/config";
+import { configProblems, PRODUCTION_JWT_KEYS } from "../support/config";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 // A production environment that is complete but for the webhook settings under test.
@@ -8,20 +9,10 @@ const PRODUCTION = {
   SMS_PROVIDER: "aliyun",
   AUTH_SECRET: "production-secret-0123456789-abcdefghijklmnop",
   TURNSTILE_REQUIRED: "false",
-  JWT_PRIVATE_KEYS: JSON.stringify([
-    { kty: "OKP", crv: "Ed25519", kid: "k1", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", d: "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A" },
-  ]),
+  JWT_PRIVATE_KEYS: PRODUCTION_JWT_KEYS,
 };
 
-const problems = (env: Record<string, unknown>) => {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
+const problems = configProblems;
 
 describe("webhook settings", () => {
   it("are off by default: no URL, nothing to sign", () => {
