@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { captureSms, type ErrorBody, json, post, uniquePhone } from "../support/helpers";
+import { captureSms, type ErrorBody, json, post, tamper, uniquePhone } from "../support/helpers";
 import { APP_SECRET, fakeWechat, identityAnswer, phoneAnswer, unique, uniqueAppId, wechatEnv } from "../support/wechat";
 
 const sms = captureSms();
@@ -64,7 +64,7 @@ describe("wechatTicket", () => {
     const before = wx.requests.length;
     for (const forged of [
       `${version}.${reencoded}.${mac}`,
-      `${version}.${body}.${mac!.slice(0, -2)}AA`,
+      `${version}.${body}.${tamper(mac!)}`,
       `${version}.${body}`,
       "wt1..",
       `v1.${body}.${mac}`,

@@ -128,3 +128,8 @@ export function wrongCode(code: string): string {
     .map((d) => String((Number(d) + 1) % 10))
     .join("");
 }
+
+/** `text` with its first character changed: a forged signature that never equals the real one. */
+export function tamper(text: string): string {
+  return (text[0] === "A" ? "B" : "A") + text.slice(1);
+}
