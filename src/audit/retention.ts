@@ -1,7 +1,7 @@
 import { inArray, lt } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { auditEvents, blockedRanges, statsHourly, statsRanges } from "../db/schema";
-import { dayOf } from "./stats-writes";
+import { dayOf } from "./counters";
 
 const DAY = 24 * 3600_000;
 /** The counters behind /stats are small (an hour × provider × country row); they are kept this long. */

@@ -1,7 +1,7 @@
 import { and, asc, desc, gte, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { statsHourly, statsRanges } from "../db/schema";
-import { dayOf, hourOf } from "./stats-writes";
+import { dayOf, hourOf } from "./counters";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

@@ -1,10 +1,11 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { identities, type UserRow, users } from "../db/schema";
 import { ApiError } from "../http/errors/api-error";
 import type { WechatIdentity } from "../wechat/api";
 import { maskWechatIdentifier, wechatIdentifier } from "../wechat/identity";
+import type { SigningIn } from "./phone-session";
 import { isUniqueViolation, phoneIdentityOfUser } from "./users";
 
 /**
@@ -65,14 +66,17 @@ export async function wechatOwner(db: Db, identity: WechatIdentity): Promise<str
 }
 
 /**
- * The insert that links `identity` to `userId`, for the sign-in batch. A conflict is ignored: the
- * identity was linked to someone meanwhile, or the user already has another WeChat; then the
- * sign-in still succeeds and nothing is linked (never someone else's identity moved).
+ * The insert that links `identity` to the user signing in, for the sign-in batch
+ * (src/auth/phone-session.ts): only once that batch has started the session (the user exists and
+ * is not banned). A conflict is ignored: the identity was linked to someone meanwhile, or the user
+ * already has another WeChat; then the sign-in still succeeds and nothing is linked (never someone
+ * else's identity moved).
  */
-export function linkWechatStatement(db: Db, identity: WechatIdentity, userId: string, now = Date.now()) {
+export function linkWechatStatement(db: Db, identity: WechatIdentity, user: SigningIn, now = Date.now()) {
+  // INSERT … SELECT: the SELECT lists the table's columns in order (provider, identifier, user_id, created_at).
   return db
     .insert(identities)
-    .values({ provider: "wechat", identifier: wechatIdentifier(identity), userId, createdAt: now })
+    .select(sql`SELECT 'wechat', ${wechatIdentifier(identity)}, ${user.userId}, ${now} WHERE ${user.started}`)
     .onConflictDoNothing();
 }
 

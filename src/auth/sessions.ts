@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lte, ne, notInArray, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, lte, ne, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { identities, type SessionRow, sessions, type UserRow, users } from "../db/schema";
@@ -40,10 +40,60 @@ export function slidingExpiry(scope: RequestScope, now: number, maxExpiresAt: nu
   return Math.min(now + scope.config.SESSION_TTL_SECONDS * 1000, maxExpiresAt);
 }
 
+/** What a new session is made of, wherever it is inserted: its id, refresh token (and hash) and expiries. */
+export interface SessionFields extends NewSession {
+  refreshHash: string;
+  maxExpiresAt: number;
+  userAgent: string | null;
+  country: string | null;
+}
+
+export async function newSessionFields(scope: RequestScope, now: number): Promise<SessionFields> {
+  const refreshToken = newRefreshToken();
+  const maxExpiresAt = now + scope.config.SESSION_MAX_AGE_SECONDS * 1000;
+  return {
+    id: crypto.randomUUID(),
+    refreshToken,
+    refreshHash: await sha256Hex(refreshToken),
+    expiresAt: slidingExpiry(scope, now, maxExpiresAt),
+    maxExpiresAt,
+    userAgent: scope.userAgent?.slice(0, 200) ?? null,
+    country: scope.country ?? null,
+  };
+}
+
+/**
+ * The delete that keeps the user's newest SESSIONS_PER_USER live sessions (the new one always among
+ * them) and drops the user's expired rows; it answers what it deleted. `userId` may be SQL (a
+ * subquery, src/auth/phone-session.ts); `when` guards it (e.g. only if the new session was made).
+ */
+export function trimSessions(db: Db, config: RequestScope["config"], userId: string | SQL, newSessionId: string, now: number, when?: SQL) {
+  const live = and(eq(sessions.userId, userId), gt(sessions.expiresAt, now), gt(sessions.maxExpiresAt, now));
+  const kept = db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(live)
+    // The new session first whatever the clock says, then the newest.
+    .orderBy(desc(sql`${sessions.id} = ${newSessionId}`), desc(sessions.createdAt), desc(sessions.id))
+    .limit(config.SESSIONS_PER_USER);
+  return db
+    .delete(sessions)
+    .where(and(eq(sessions.userId, userId), or(lte(sessions.expiresAt, now), lte(sessions.maxExpiresAt, now), notInArray(sessions.id, kept)), when))
+    .returning({ id: sessions.id, expiresAt: sessions.expiresAt, maxExpiresAt: sessions.maxExpiresAt });
+}
+
+/** Publishes session.ended for each live session the cap ended (expired rows were dead already). */
+export function reportTrimmed(scope: RequestScope, userId: string, ended: readonly Pick<SessionRow, "id" | "expiresAt" | "maxExpiresAt">[], now: number): void {
+  for (const row of ended) {
+    if (row.expiresAt > now && row.maxExpiresAt > now) publish(scope, { type: "session.ended", userId, sessionId: row.id, reason: "session_limit" });
+  }
+}
+
 /**
  * Creates a session for `userId` in one D1 batch: `before` (e.g. the statements that create the
- * user), the insert, `after` (e.g. linking an identity), then the delete of the user's sessions
- * beyond the cap (never the new one).
+ * user), the insert, `after`, then the delete of the user's sessions beyond the cap (never the
+ * new one). Sign-ins by a proven phone use src/auth/phone-session.ts, which also finds or creates
+ * the user in the same batch.
  */
 export async function startSession(
   scope: RequestScope,
@@ -53,43 +103,23 @@ export async function startSession(
   after: readonly Statement[] = [],
   now = Date.now(),
 ): Promise<NewSession> {
-  const { config } = scope;
-  const id = crypto.randomUUID();
-  const refreshToken = newRefreshToken();
-  const maxExpiresAt = now + config.SESSION_MAX_AGE_SECONDS * 1000;
-  const expiresAt = slidingExpiry(scope, now, maxExpiresAt);
+  const fields = await newSessionFields(scope, now);
   const insert = db.insert(sessions).values({
-    id,
+    id: fields.id,
     userId,
-    refreshHash: await sha256Hex(refreshToken),
+    refreshHash: fields.refreshHash,
     createdAt: now,
     lastSeenAt: now,
-    expiresAt,
-    maxExpiresAt,
+    expiresAt: fields.expiresAt,
+    maxExpiresAt: fields.maxExpiresAt,
     authenticatedAt: now,
-    userAgent: scope.userAgent?.slice(0, 200) ?? null,
-    country: scope.country ?? null,
+    userAgent: fields.userAgent,
+    country: fields.country,
   });
-  const live = and(eq(sessions.userId, userId), gt(sessions.expiresAt, now), gt(sessions.maxExpiresAt, now));
-  const kept = db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(live)
-    // The new session first whatever the clock says, then the newest.
-    .orderBy(desc(sql`${sessions.id} = ${id}`), desc(sessions.createdAt), desc(sessions.id))
-    .limit(config.SESSIONS_PER_USER);
-  const trim = db
-    .delete(sessions)
-    .where(and(eq(sessions.userId, userId), or(lte(sessions.expiresAt, now), lte(sessions.maxExpiresAt, now), notInArray(sessions.id, kept))))
-    .returning({ id: sessions.id, expiresAt: sessions.expiresAt, maxExpiresAt: sessions.maxExpiresAt });
-  const statements: Statement[] = [...before, insert, ...after, trim];
+  const statements: Statement[] = [...before, insert, ...after, trimSessions(db, scope.config, userId, fields.id, now)];
   const results = await db.batch(statements as [Statement, ...Statement[]]);
-  const ended = results.at(-1) as Pick<SessionRow, "id" | "expiresAt" | "maxExpiresAt">[];
-  for (const row of ended) {
-    // Expired rows were dead already; a live one ended by the cap is news.
-    if (row.expiresAt > now && row.maxExpiresAt > now) publish(scope, { type: "session.ended", userId, sessionId: row.id, reason: "session_limit" });
-  }
-  return { id, refreshToken, expiresAt };
+  reportTrimmed(scope, userId, results.at(-1) as Pick<SessionRow, "id" | "expiresAt" | "maxExpiresAt">[], now);
+  return { id: fields.id, refreshToken: fields.refreshToken, expiresAt: fields.expiresAt };
 }
 
 /** The live session `sessionId` of `userId`, with its user, or undefined (ended, expired, unknown). */

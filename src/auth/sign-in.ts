@@ -1,8 +1,7 @@
 import { eq } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { type SpentCode, verifyCode } from "../codes/verify";
 import type { Db } from "../db/client";
-import { type UserRow, users } from "../db/schema";
+import { users } from "../db/schema";
 import { publish } from "../events/publish";
 import type { SignInMethod } from "../events/types";
 import { ApiError } from "../http/errors/api-error";
@@ -12,8 +11,9 @@ import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
 import { refuseBanned } from "./bans";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./passwords";
+import { startPhoneSession, type WithUser } from "./phone-session";
 import { type NewSession, startSession } from "./sessions";
-import { createUserStatements, findUserByPhone, isUniqueViolation, type PublicUser, toPublicUser } from "./users";
+import { findUserByPhone, type PublicUser, toPublicUser } from "./users";
 
 export interface SignedIn {
   session: NewSession;
@@ -43,59 +43,29 @@ export async function signInWithCode(scope: RequestScope, db: Db, phone: Phone, 
   }
 }
 
-/** Statements to run in the same D1 batch as the session insert, for the user signing in (e.g. linking a WeChat identity). */
-export type WithUser = (userId: string) => BatchItem<"sqlite">[];
-
 /**
  * Log in or register with a phone that has just been proven, whatever proved it: a spent SMS code,
  * WeChat's phone quick-verification, a carrier one-tap token. The one place a proven phone becomes
  * a user and a session: the phone's user is found or created together with the session (and
- * `withUser`'s statements) in one D1 batch, and user.created / user.signed_in are published with
- * the method that proved it. Every sign-in by phone goes through here, so a change to sessions or
- * to the sign-in answer reaches all of them at once.
+ * `withUser`'s statements) in one D1 batch (src/auth/phone-session.ts), and user.created /
+ * user.signed_in are published with the method that proved it. Every sign-in by phone goes
+ * through here, so a change to sessions or to the sign-in answer reaches all of them at once.
  */
 export async function signInWithVerifiedPhone(
   scope: RequestScope,
   db: Db,
   phone: Phone,
   method: SignInMethod,
-  withUser: WithUser = () => [],
+  withUser?: WithUser,
 ): Promise<SignedIn & { isNewUser: boolean }> {
-  // A banned account is refused only here, after the phone was proven, so the ban is not revealed to anyone else.
-  const admit = (user: UserRow) => refuseBanned(scope, user, phone, method);
-  const signedIn = await findOrCreateUserSession(scope, db, phone, admit, withUser);
-  const userId = signedIn.user.id;
-  if (signedIn.isNewUser) publish(scope, { type: "user.created", userId, phone, method });
-  publish(scope, { type: "user.signed_in", userId, phone, method, isNewUser: signedIn.isNewUser });
-  return signedIn;
-}
-
-async function findOrCreateUserSession(
-  scope: RequestScope,
-  db: Db,
-  phone: Phone,
-  admit: (user: UserRow) => void,
-  withUser: WithUser,
-): Promise<SignedIn & { isNewUser: boolean }> {
-  const signInTo = async (user: UserRow) => {
-    admit(user);
-    const session = await startSession(scope, db, user.id, [], withUser(user.id));
-    return { session, user: toPublicUser(user, phone.e164), isNewUser: false };
-  };
-  const existing = await findUserByPhone(db, phone.e164);
-  if (existing) return signInTo(existing);
-
-  const created = createUserStatements(db, { phone: phone.e164 });
-  try {
-    const session = await startSession(scope, db, created.row.id, created.statements, withUser(created.row.id));
-    return { session, user: toPublicUser(created.row, phone.e164), isNewUser: true };
-  } catch (error) {
-    // Registered in the meantime by another flow (password registration): sign in to that user.
-    if (!isUniqueViolation(error)) throw error;
-    const winner = await findUserByPhone(db, phone.e164);
-    if (!winner) throw error;
-    return signInTo(winner);
-  }
+  const { user, isNewUser, session } = await startPhoneSession(scope, db, phone.e164, withUser);
+  if (isNewUser) publish(scope, { type: "user.created", userId: user.id, phone, method });
+  // A banned account is refused only here, after the phone was proven, so the ban is not revealed
+  // to anyone else; the batch started no session for it.
+  refuseBanned(scope, user, phone, method);
+  if (!session) throw new Error("phone sign-in: no session for a user who is not banned");
+  publish(scope, { type: "user.signed_in", userId: user.id, phone, method, isNewUser });
+  return { session, user: toPublicUser(user, phone.e164), isNewUser };
 }
 
 /**

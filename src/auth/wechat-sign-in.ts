@@ -82,7 +82,7 @@ export async function wechatPhoneSignIn(
       throw new ApiError("identity_in_use");
     }
     const link = owner === undefined;
-    const signedIn = await signInWithVerifiedPhone(scope, db, phone, "wechat", (userId) => (link ? [linkWechatStatement(db, identity, userId)] : []));
+    const signedIn = await signInWithVerifiedPhone(scope, db, phone, "wechat", (user) => (link ? [linkWechatStatement(db, identity, user)] : []));
     // The insert gives way on a conflict (linked meanwhile, or the user has another WeChat): say so only when it took.
     if (link && (await wechatOwner(db, identity)) === signedIn.user.id) {
       publish(scope, { type: "identity.linked", userId: signedIn.user.id, provider: "wechat" });

@@ -57,15 +57,11 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   const budget = budgetPool(scope);
   // Two independent objects, asked in parallel: one round trip. allSettled, not all: if one call
   // throws (an overloaded object), what the other took is still given back before the error propagates.
-  // The KV entry this send will replace, read alongside: if no provider accepts the new SMS, the
-  // previous, delivered code is put back, as the object makes it current again.
   const key = codeKey(purpose, phone.e164);
-  const [reservedCall, spentCall, previousCall] = await Promise.allSettled([
+  const [reservedCall, spentCall] = await Promise.allSettled([
     guard.reserve(phone.e164, purpose, { countForRange: charged, decoy: !options.deliver }),
     charged ? budget.take(scope.defer) : undefined,
-    env.CODES.get(key),
   ]);
-  const previous = previousCall.status === "fulfilled" ? previousCall.value : null;
   const reserved = reservedCall.status === "fulfilled" ? reservedCall.value : undefined;
   const spent = spentCall.status === "fulfilled" ? spentCall.value : undefined;
 
@@ -100,6 +96,10 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
   // config refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
   // It names the provider meant to carry it (verifications are counted per provider); a failover
   // to another provider rewrites it below, the rare path.
+  // The stored code this send replaces, if the phone had one: if no provider accepts the new SMS,
+  // the previous, delivered code is put back, as the object makes it current again. Read only
+  // then (a resend within the code's life), not on every send: a first send saves a KV read.
+  const previous = reservation.replacesCode ? await env.CODES.get(key).catch(() => null) : null;
   const code = fixedCode ?? randomDigits(config.CODE_LENGTH);
   const intended = sendsSms ? senders[0]?.name : undefined;
   const store = async (provider: string | undefined) =>

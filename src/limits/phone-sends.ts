@@ -18,7 +18,11 @@ export interface Refusal {
   retryAfterMs: number;
 }
 
-export type ReserveResult = { ok: true; codeId: string } | Refusal;
+/**
+ * `replacesCode`: the phone already had a code for this purpose, which the new one replaces (the
+ * caller keeps its stored copy, to put back if the new SMS is not delivered).
+ */
+export type ReserveResult = { ok: true; codeId: string; replacesCode: boolean } | Refusal;
 
 export interface SendRequest {
   purpose: Purpose;
@@ -49,6 +53,7 @@ export function reserve(stored: PhoneState | undefined, settings: SendSettings, 
   if (state.sends.length >= settings.DAILY_SENDS_PER_PHONE) return refuse("daily_cap", nextSendAt(state, settings, now) - now);
 
   const { purpose, codeId } = request;
+  const replacesCode = state.codes[purpose] !== undefined;
   state.pending[codeId] = { purpose, sentAt: now, previousCode: state.codes[purpose], previousLastSendAt: state.lastSendAt };
   state.codes[purpose] = {
     id: codeId,
@@ -60,7 +65,7 @@ export function reserve(stored: PhoneState | undefined, settings: SendSettings, 
   };
   state.sends.push(now);
   state.lastSendAt = now;
-  return { result: { ok: true, codeId }, state };
+  return { result: { ok: true, codeId, replacesCode }, state };
 }
 
 /**

@@ -145,7 +145,7 @@ describe("PhoneGuard", () => {
     const stub = guard();
     const reserved = await stub.reserve(A, "register", { countForRange: false });
     if (!reserved.ok) throw new Error("refused");
-    expect(reserved).toEqual({ ok: true, codeId: expect.any(String) });
+    expect(reserved).toEqual({ ok: true, codeId: expect.any(String), replacesCode: false });
     expect(await stub.checkCode(A, "register", reserved.codeId, false)).toEqual({ ok: false, reason: "invalid", attemptsLeft: 4, lockedNow: false });
     expect(await stub.checkCode(A, "register", reserved.codeId, true, { jti: "j", expiresAt: Date.now() + 600_000 })).toEqual({ ok: true });
     expect(await stub.takeRegistration(A, "j")).toEqual({ ok: false, reason: "password_required" });
@@ -158,7 +158,7 @@ describe("PhoneGuard", () => {
     expect(await stub.passwordLogin(A, true)).toEqual({ ok: true, lockedNow: false });
 
     const second = await stub.reserve(B, "login", { countForRange: true });
-    expect(second).toEqual({ ok: true, codeId: expect.any(String), rangeBlockedNow: false });
+    expect(second).toEqual({ ok: true, codeId: expect.any(String), replacesCode: false, rangeBlockedNow: false });
     if (!second.ok) throw new Error("refused");
     await stub.cancelSend(B, second.codeId, { countedForRange: true });
     expect(await read(stub, `phone:${B}`)).toBeUndefined();

@@ -26,7 +26,7 @@ function sent(state: PhoneState | undefined, now: number, overrides: Partial<Sen
 describe("phone sends: reserve", () => {
   it("records the send and makes the new code current", () => {
     const decided = reserve(undefined, settings, T, { purpose: "register", codeId: "c1", countForRange: false, decoy: true });
-    expect(decided.result).toEqual({ ok: true, codeId: "c1" });
+    expect(decided.result).toEqual({ ok: true, codeId: "c1", replacesCode: false });
     expect(decided.state).toEqual({
       codes: { register: { id: "c1", expiresAt: T + 300_000, attempts: 0, status: "active", countsForRange: false, decoy: true } },
       sends: [T],
@@ -43,6 +43,13 @@ describe("phone sends: reserve", () => {
     expect(reserve(state, settings, T + 1, request()).result).toEqual({ ok: false, reason: "cooldown", retryAfterMs: 59_999 });
     expect(reserve(state, settings, T + 59_999, request()).result).toEqual({ ok: false, reason: "cooldown", retryAfterMs: 1 });
     expect(reserve(state, settings, T + 60_000, request()).result.ok).toBe(true);
+  });
+
+  it("says whether the new code replaces one the phone still has (the caller then keeps the stored copy)", () => {
+    const state = sent(undefined, T);
+    expect(reserve(state, settings, T + 60_000, request()).result).toMatchObject({ ok: true, replacesCode: true });
+    // Past the first code's life (300 s) there is nothing left to replace.
+    expect(reserve(state, settings, T + 300_000, request()).result).toMatchObject({ ok: true, replacesCode: false });
   });
 
   it("stores nothing on a refusal and leaves the state it was given alone", () => {
