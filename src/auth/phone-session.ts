@@ -49,13 +49,11 @@ export async function startPhoneSession(
       .insert(users)
       .select(sql`SELECT ${newUserId}, NULL, NULL, NULL, ${now}, ${now}, NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM ${identities} WHERE ${phoneIdentity})`),
     db.insert(identities).select(sql`SELECT 'phone', ${phone}, ${newUserId}, ${now} WHERE EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${newUserId})`),
-    db
-      .insert(sessions)
-      .select(
-        sql`SELECT ${fields.id}, ${users.id}, ${fields.refreshHash}, ${now}, ${now}, ${fields.expiresAt}, ${fields.maxExpiresAt}, ${now}, ${fields.userAgent}, ${fields.country}
+    db.insert(sessions).select(
+      sql`SELECT ${fields.id}, ${users.id}, ${fields.refreshHash}, ${now}, ${now}, ${fields.expiresAt}, ${fields.maxExpiresAt}, ${now}, ${fields.userAgent}, ${fields.country}
             FROM ${identities} INNER JOIN ${users} ON ${users.id} = ${identities.userId}
             WHERE ${phoneIdentity} AND ${users.bannedAt} IS NULL`,
-      ),
+    ),
     ...withUser(signingIn),
     trimSessions(db, scope.config, signingIn.userId, fields.id, now, signingIn.started),
     db.select({ user: users }).from(identities).innerJoin(users, eq(users.id, identities.userId)).where(phoneIdentityIs(phone)).limit(1),
