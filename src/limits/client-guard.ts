@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { CleanupAlarm } from "./cleanup-alarm";
-import type { HitResult } from "./client";
+import type { HitResult, LeaseResult } from "./client";
 import * as client from "./client";
 import type { Buckets } from "./window";
 
-export type { HitResult } from "./client";
+export type { HitResult, LeaseResult } from "./client";
 
 /**
  * Per-client-address limits (one object per IPv4 address, IPv6 /64, /56 and /48, src/limits/client-key.ts):
@@ -36,9 +36,25 @@ export class ClientGuard extends DurableObject<Record<string, unknown>> {
     return decided.result;
   }
 
-  /** Gives back a request counted at `at` that another layer of the same client refused. */
-  release(kind: Kind, at: number): void {
-    const decided = client.release(this.ctx.storage.kv.get<Buckets>(kind), Date.now(), at);
+  /**
+   * Counts up to `want` requests of `kind` at once (a busy address's block, src/limits/client-pool.ts),
+   * within `limit`; refuses like hit() when the hour is full.
+   */
+  lease(kind: Kind, limit: number, want: number): LeaseResult {
+    const decided = client.lease(this.ctx.storage.kv.get<Buckets>(kind), { limit }, want, Date.now());
+    if (decided.state) {
+      this.ctx.storage.kv.put(kind, decided.state);
+      this.cleanup.ensure();
+    }
+    return decided.result;
+  }
+
+  /**
+   * Gives back `amount` requests counted at `at`: one that another layer of the same client
+   * refused, or the unused rest of a block.
+   */
+  release(kind: Kind, at: number, amount = 1): void {
+    const decided = client.release(this.ctx.storage.kv.get<Buckets>(kind), Date.now(), at, amount);
     if (!decided.state) return;
     if (Object.keys(decided.state).length === 0) this.ctx.storage.kv.delete(kind);
     else this.ctx.storage.kv.put(kind, decided.state);

@@ -2,6 +2,7 @@ import type { Phone } from "../phone/phone";
 import type { Config } from "../platform/config";
 import type { RequestScope } from "../platform/scope";
 import { type ClientLayer, clientLayers } from "./client-key";
+import { clientPool } from "./client-pool";
 import { clientLimited, type LimitedKind } from "./refusals";
 
 /**
@@ -30,23 +31,23 @@ function limitOf(config: Config, kind: ClientKind, layer: ClientLayer["layer"]):
       : config.IP_VERIFICATIONS_PER_HOUR;
 }
 
-const stubOf = (env: Env, key: string) => env.CLIENT_GUARD.get(env.CLIENT_GUARD.idFromName(key));
-
 /**
  * Counts one request of `kind` against every layer of the caller's address; throws 429
- * too_many_requests (logged as ip.limited, `logKind` naming the path) if any layer is full.
+ * too_many_requests (logged as ip.limited, `logKind` naming the path) if any layer is full. Each
+ * layer is counted through this isolate's pool (client-pool.ts): one ClientGuard call per request
+ * for a quiet address, a block now and then for a busy one.
  */
 export async function hitClient(scope: RequestScope, kind: ClientKind, phone: Phone | undefined, logKind: LimitedKind = kind): Promise<void> {
   const layers = clientLayers(scope.clientIp);
-  const askedAt = Date.now();
-  const results = await Promise.allSettled(layers.map((layer) => stubOf(scope.env, layer.key).hit(kind, limitOf(scope.config, kind, layer.layer))));
+  const pools = layers.map((layer) => clientPool(scope.env.CLIENT_GUARD, layer.key, kind, limitOf(scope.config, kind, layer.layer)));
+  const results = await Promise.allSettled(pools.map((pool) => pool.take(scope.defer)));
   const refused = results.flatMap((r, i) => (r.status === "fulfilled" && !r.value.ok ? [{ layer: layers[i]!, retryAfterMs: r.value.retryAfterMs }] : []));
   const failed = results.find((r) => r.status === "rejected");
   if (refused.length === 0 && !failed) return;
 
   // Give back what the other layers counted for a request that is refused anyway.
-  const counted = results.flatMap((r, i) => (r.status === "fulfilled" && r.value.ok ? [layers[i]!.key] : []));
-  if (counted.length > 0) scope.defer(Promise.all(counted.map((key) => stubOf(scope.env, key).release(kind, askedAt))));
+  const givenBack = results.map((r, i) => (r.status === "fulfilled" ? pools[i]!.giveBack(r.value) : undefined)).filter((work) => work !== undefined);
+  if (givenBack.length > 0) scope.defer(Promise.all(givenBack));
   if (refused.length === 0) throw (failed as PromiseRejectedResult).reason;
   const worst = refused.reduce((a, b) => (b.retryAfterMs > a.retryAfterMs ? b : a));
   throw await clientLimited(scope, logKind, phone, worst.retryAfterMs, worst.layer);

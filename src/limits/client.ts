@@ -25,14 +25,37 @@ export function hit(stored: Buckets | undefined, settings: ClientSettings, now: 
   return { result: { ok: true }, state: add(buckets, now) };
 }
 
+/** A block of an address's hour, counted when granted (src/limits/client-pool.ts holds it). */
+export type LeaseResult = { ok: true; granted: number } | { ok: false; retryAfterMs: number };
+
+/** A block may hold at most this fraction (1/n) of what is left of the hour. */
+export const LEASE_DIVISOR = 16;
+
 /**
- * Gives back a request counted at `at` (another layer of the same client refused it: a refused
- * request is not counted). Taken from the minute of `at` only, never below zero: the caller passes
- * the time it asked, so across a minute boundary the count may stay (the safe side).
+ * Counts up to `want` requests at once, for an isolate that takes them one by one without asking
+ * (a busy address, src/limits/client-pool.ts). Never more than what is left of the hour, nor more
+ * than 1/LEASE_DIVISOR of it (at least 1): a small limit is never leased in blocks, and the last
+ * requests of an hour go one by one, exactly as hit() counts them.
  */
-export function release(stored: Buckets | undefined, now: number, at: number): Decision<void, Buckets> {
+export function lease(stored: Buckets | undefined, settings: ClientSettings, want: number, now: number): Decision<LeaseResult, Buckets> {
+  const buckets = prune(stored ?? {}, now, CLIENT_WINDOW_MS);
+  const left = settings.limit - total(buckets);
+  if (left <= 0) {
+    return { result: { ok: false, retryAfterMs: msUntilBelow(buckets, now, CLIENT_WINDOW_MS, settings.limit) }, state: undefined };
+  }
+  const granted = Math.max(1, Math.min(Math.floor(want), left, Math.floor(left / LEASE_DIVISOR)));
+  return { result: { ok: true, granted }, state: add(buckets, now, granted) };
+}
+
+/**
+ * Gives back `amount` requests counted at `at` (another layer of the same client refused one: a
+ * refused request is not counted; or a block's unused rest). Taken from the minute of `at` only,
+ * never below zero: the caller passes the time they were counted, so across a minute boundary the
+ * count may stay (the safe side).
+ */
+export function release(stored: Buckets | undefined, now: number, at: number, amount = 1): Decision<void, Buckets> {
   if (!stored) return { result: undefined, state: undefined };
-  return { result: undefined, state: take(prune(stored, now, CLIENT_WINDOW_MS), at) };
+  return { result: undefined, state: take(prune(stored, now, CLIENT_WINDOW_MS), at, amount) };
 }
 
 /** For the cleanup alarm: what is left of the hour, or undefined when nothing is. */
