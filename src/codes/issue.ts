@@ -92,14 +92,15 @@ export async function issueCode(scope: RequestScope, phone: Phone, purpose: Purp
     throw new ApiError("sms_budget_exhausted", { retryAfter: spent.retryAfterMs / 1000 });
   }
 
-  // Stored first. The KV entry expires with the code (KV's minimum expirationTtl is 60 s; the
-  // config refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
-  // It names the provider meant to carry it (verifications are counted per provider); a failover
-  // to another provider rewrites it below, the rare path.
   // The stored code this send replaces, if the phone had one: if no provider accepts the new SMS,
   // the previous, delivered code is put back, as the object makes it current again. Read only
   // then (a resend within the code's life), not on every send: a first send saves a KV read.
   const previous = reservation.replacesCode ? await env.CODES.get(key).catch(() => null) : null;
+
+  // Stored first. The KV entry expires with the code (KV's minimum expirationTtl is 60 s; the
+  // config refuses a shorter CODE_TTL_SECONDS). The Durable Object keeps the authoritative expiry.
+  // It names the provider meant to carry it (verifications are counted per provider); a failover
+  // to another provider rewrites it below, the rare path.
   const code = fixedCode ?? randomDigits(config.CODE_LENGTH);
   const intended = sendsSms ? senders[0]?.name : undefined;
   const store = async (provider: string | undefined) =>

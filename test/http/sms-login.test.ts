@@ -62,6 +62,37 @@ describe("POST /v1/auth/sms-login", () => {
     expect(sessions?.n).toBe(1);
   });
 
+  it("makes one user when a password registration of the same new number finishes at the same moment", async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const phone = uniquePhone();
+      const registerCode = await requestCode(sms, phone, "register");
+      const verified = await post("/v1/codes/verify", { phone, purpose: "register", code: registerCode });
+      const { verificationToken } = await json<{ verificationToken: string }>(verified);
+      expect((await post("/v1/register/password", { verificationToken, password: "correct horse 7", passwordConfirm: "correct horse 7" })).status).toBe(200);
+      await age(phone, 61_000);
+      const loginCode = await requestCode(sms, phone);
+
+      const [login, profile] = await Promise.all([
+        post("/v1/auth/sms-login", { phone, code: loginCode }),
+        post("/v1/register/profile", { verificationToken, nickname: "小明" }),
+      ]);
+      // The SMS sign-in always succeeds: into the account the registration made, or into a new one
+      // that the registration then finds taken.
+      expect(login.status).toBe(200);
+      const signedIn = await json<LoginBody>(login);
+      expect([201, 409]).toContain(profile.status);
+      if (profile.status === 201) {
+        expect(signedIn.isNewUser).toBe(false);
+        expect(signedIn.user.id).toBe((await json<{ user: { id: string } }>(profile)).user.id);
+      } else {
+        expect(signedIn.isNewUser).toBe(true);
+        expect((await json<ErrorBody>(profile)).error.code).toBe("phone_registered");
+      }
+      const users = await env.DB.prepare("SELECT count(*) AS n FROM identities WHERE provider = 'phone' AND identifier = ?").bind(phone).first<{ n: number }>();
+      expect(users?.n).toBe(1);
+    }
+  });
+
   it("answers like verify for wrong and missing codes", async () => {
     const phone = uniquePhone();
     const none = await post("/v1/auth/sms-login", { phone, code: "123456" });
