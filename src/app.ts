@@ -49,7 +49,7 @@ export const app = new Hono<AppEnv>()
     c.set("log", createLogger(id));
     c.header("X-Request-Id", id);
     // Resolved once the answer is built, errors included: work deferred to it (the audit trail's
-    // one batch per request) sees every event the request published.
+    // group commit, src/audit/trail-writer.ts) starts after the answer, never before it.
     let resolve = () => {};
     c.set("answered", new Promise<void>((r) => (resolve = r)));
     try {

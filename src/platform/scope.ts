@@ -18,8 +18,8 @@ export interface RequestScope {
   /** Runs work after the answer is sent (waitUntil): cleanup nobody waits for. */
   defer: (work: Promise<unknown>) => void;
   /**
-   * Resolves once the request's answer is built: work that should see all of the request's events
-   * waits for it (the audit trail writes them in one D1 batch). Absent outside a request (Cron).
+   * Resolves once the request's answer is built: work that must not delay the answer waits for it
+   * (the audit trail's group commit). Absent outside a request (Cron).
    */
   answered?: Promise<void>;
 }
