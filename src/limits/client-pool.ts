@@ -74,6 +74,8 @@ export class ClientPool {
       }
       if (!this.leasing) break;
       await this.leasing.catch(() => {});
+      // The block it waited for was refused: so is this request, without a call of its own.
+      if (now < this.refusedUntil) return { ok: false, retryAfterMs: Math.max(0, this.retryAt - now) };
     }
     const want = this.wanted();
     if (want <= 1) {

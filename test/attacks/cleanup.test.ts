@@ -11,7 +11,8 @@ const sms = captureSms();
 
 /** The object's alarm time, waiting briefly: the objects schedule it without awaiting it. */
 async function alarmOf(stub: DurableObjectStub): Promise<number | null> {
-  for (let i = 0; i < 20; i += 1) {
+  // Up to ~2 s: the alarm is set after the call returns (a slow CI machine takes its time).
+  for (let i = 0; i < 200; i += 1) {
     const at = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     if (at !== null) return at;
     await new Promise((resolve) => setTimeout(resolve, 10));

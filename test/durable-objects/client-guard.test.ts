@@ -18,7 +18,8 @@ const write = (stub: DurableObjectStub<ClientGuard>, kind: string, buckets: Buck
   runInDurableObject(stub, (_instance: ClientGuard, state) => state.storage.kv.put(kind, buckets));
 
 async function alarmOf(stub: DurableObjectStub<ClientGuard>): Promise<number | null> {
-  for (let i = 0; i < 20; i += 1) {
+  // Up to ~2 s: the alarm is set after the call returns (a slow CI machine takes its time).
+  for (let i = 0; i < 200; i += 1) {
     const at = await runInDurableObject(stub, (_instance: ClientGuard, state) => state.storage.getAlarm());
     if (at !== null) return at;
     await new Promise((resolve) => setTimeout(resolve, 10));

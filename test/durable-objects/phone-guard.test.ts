@@ -25,7 +25,8 @@ const write = (stub: DurableObjectStub<PhoneGuard>, entries: Record<string, unkn
 
 /** The alarm time, waiting briefly: the object schedules it without awaiting it. */
 async function alarmOf(stub: DurableObjectStub<PhoneGuard>): Promise<number | null> {
-  for (let i = 0; i < 20; i += 1) {
+  // Up to ~2 s: the alarm is set after the call returns (a slow CI machine takes its time).
+  for (let i = 0; i < 200; i += 1) {
     const at = await runInDurableObject(stub, (_instance: PhoneGuard, state) => state.storage.getAlarm());
     if (at !== null) return at;
     await new Promise((resolve) => setTimeout(resolve, 10));

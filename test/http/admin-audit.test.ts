@@ -36,8 +36,10 @@ describe("admin: audit trail and figures", () => {
     expect(after.conversion).toBeCloseTo(after.verified / after.sent, 3);
     const hourly = await json<{ hours: { hour: string; sent: number; verified: number }[] }>(await admin("GET", "/stats/hourly"));
     expect(hourly.hours).toHaveLength(48);
-    expect(hourly.hours.at(-1)!.sent).toBeGreaterThanOrEqual(6);
-    expect(hourly.hours.at(-1)!.verified).toBeGreaterThanOrEqual(2);
+    // The last two hours: an hour may turn between the sends and this read.
+    const recent = hourly.hours.slice(-2);
+    expect(recent.reduce((n, h) => n + h.sent, 0)).toBeGreaterThanOrEqual(6);
+    expect(recent.reduce((n, h) => n + h.verified, 0)).toBeGreaterThanOrEqual(2);
   });
 
   it("lists the lowest-converting ranges among those with enough sends", async () => {

@@ -61,7 +61,7 @@ describe("admin: phones, ranges, budget", () => {
 
     const full = `+86${range}`;
     let listed: { ranges: { range: string; blockedUntil: string; reason: string; sends: number }[] } = { ranges: [] };
-    for (let i = 0; i < 40 && !listed.ranges.some((r) => r.range === full); i += 1) {
+    for (let i = 0; i < 200 && !listed.ranges.some((r) => r.range === full); i += 1) {
       listed = await json(await admin("GET", "/ranges/blocked"));
       await new Promise((done) => setTimeout(done, 50));
     }

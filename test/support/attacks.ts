@@ -99,11 +99,11 @@ export function phoneIn(prefix7: string, line: number): string {
   return `+86${prefix7}${String(line).padStart(4, "0")}`;
 }
 
+const RANGE_BASE = Math.floor(Math.random() * 30_000);
 let rangeCounter = 0;
-/** A range no other test (nor uniquePhone, which uses 139) touches: +86 150/151/152/… xxxx. */
+/** A range no other test (nor uniquePhone, which uses 139) touches: +86 150/151/152 xxxx, never the same twice in a file. */
 export function freshRange(): string {
   rangeCounter += 1;
-  const head = 150 + (rangeCounter % 3);
-  const middle = String((Math.floor(Math.random() * 9000) + rangeCounter * 37) % 10000).padStart(4, "0");
-  return `${head}${middle}`;
+  const n = (RANGE_BASE + rangeCounter) % 30_000;
+  return `${150 + Math.floor(n / 10_000)}${String(n % 10_000).padStart(4, "0")}`;
 }

@@ -26,9 +26,9 @@ export async function age(phone: string, ms: number): Promise<void> {
   });
 }
 
-/** Polls until work the Worker left to waitUntil() is visible (bounded: fails after ~2 s). */
+/** Polls until work the Worker left to waitUntil() is visible (bounded: fails after ~10 s, for a slow CI machine). */
 export async function waitForBackground(done: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 40; i += 1) {
+  for (let i = 0; i < 200; i += 1) {
     if (await done()) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -111,6 +111,16 @@ describe("ClientPool", () => {
     expect(calls.hit + calls.lease).toBe(callsAtLimit + 2);
   });
 
+  it("answers requests that waited for a refused block from that refusal, with one call for all of them", async () => {
+    const { pool, calls, setNow } = fakeGuard(300);
+    for (let i = 0; i < 300; i += 1) expect((await pool.take(defer, T + i)).ok).toBe(true);
+    const callsAtLimit = calls.hit + calls.lease;
+    setNow(T + 400);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => pool.take(defer, T + 400)));
+    expect(answers.every((a) => !a.ok)).toBe(true);
+    expect(calls.hit + calls.lease).toBe(callsAtLimit + 1);
+  });
+
   it("puts a request refused by another layer back into its block, and a unit of an old block back to the object", async () => {
     const { pool, calls, counted, setNow } = fakeGuard(100_000);
     for (let i = 0; i < HOT_MIN_HITS + 50; i += 1) await pool.take(defer, T + i);
