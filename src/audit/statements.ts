@@ -1,7 +1,7 @@
 import type { Tally } from "./counters";
 
-/** One row of the audit trail as written (the phone and client already keyed-hashed). */
-export interface AuditRow {
+/** One row of the audit trail as written (the phone and client already keyed-hashed); queries.ts `AuditRow` is the row as read. */
+export interface TrailRow {
   at: number;
   type: string;
   actor: string | null;
@@ -43,7 +43,7 @@ SELECT ${columns(4)} FROM json_each(?1) WHERE true
 ON CONFLICT (range) DO UPDATE SET blocked_at = excluded.blocked_at, blocked_until = excluded.blocked_until, reason = excluded.reason`;
 
 /** The trail's rows and the tally's counters in one D1 batch (atomic): at most four statements. */
-export async function writeTrail(d1: D1Database, rows: readonly AuditRow[], tally: Tally): Promise<void> {
+export async function writeTrail(d1: D1Database, rows: readonly TrailRow[], tally: Tally): Promise<void> {
   const statements: D1PreparedStatement[] = [];
   const add = (sql: string, values: unknown[][]) => {
     if (values.length > 0) statements.push(d1.prepare(sql).bind(JSON.stringify(values)));

@@ -3,7 +3,7 @@ import { maskPhone } from "../phone/phone";
 import { Tally } from "./counters";
 import { auditEntryOf } from "./entry";
 import { clientHash, phoneHash } from "./keys";
-import { type AuditRow, writeTrail } from "./statements";
+import { type TrailRow, writeTrail } from "./statements";
 
 /** One published event waiting to be written, with what writing it needs from its request. */
 export interface PendingEvent {
@@ -28,10 +28,10 @@ const RETRY_AFTER_MS = 250;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Audit rows (phones and addresses keyed-hashed, one hash per distinct value) and summed counters. */
-async function rowsOf(pending: readonly PendingEvent[]): Promise<{ rows: AuditRow[]; tally: Tally }> {
+async function rowsOf(pending: readonly PendingEvent[]): Promise<{ rows: TrailRow[]; tally: Tally }> {
   const hashes = new Map<string, Promise<string>>();
   const once = (key: string, make: () => Promise<string>) => hashes.get(key) ?? hashes.set(key, make()).get(key)!;
-  const rows: AuditRow[] = [];
+  const rows: TrailRow[] = [];
   const tally = new Tally();
   for (const { event, at, secret, clientIp, blockSeconds } of pending) {
     tally.add(event, at, blockSeconds);

@@ -1,5 +1,6 @@
 import { type BudgetSettings, dayOf, msUntilNextUtcDay, type Today } from "./budget";
 import type { Decision } from "./decision";
+import { noteRecent } from "./window";
 
 /**
  * The daily SMS budget, leased in blocks: the pure decisions behind SmsBudget (the one object
@@ -95,10 +96,7 @@ export const emptyPool = (): PoolState => ({ day: "", units: 0, leasedAt: 0, rec
 
 /** Counts one send at `now` and forgets the sends that left the rate window. */
 export function noteSend(pool: PoolState, now: number): void {
-  pool.recent.push(now);
-  let drop = 0;
-  while (drop < pool.recent.length && pool.recent[drop]! <= now - RATE_WINDOW_MS) drop += 1;
-  if (drop > 0) pool.recent.splice(0, drop);
+  noteRecent(pool.recent, now, RATE_WINDOW_MS);
 }
 
 /**

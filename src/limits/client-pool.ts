@@ -1,4 +1,5 @@
 import type { ClientGuard, LeaseResult } from "./client-guard";
+import { noteRecent } from "./window";
 
 /**
  * What one isolate holds of one busy address's hour (one layer, one kind): the same idea as the
@@ -64,7 +65,7 @@ export class ClientPool {
 
   /** Counts one request; `defer` runs the return of a stale block after the answer. */
   async take(defer: (work: Promise<unknown>) => void, now = Date.now()): Promise<Counted> {
-    this.note(now);
+    noteRecent(this.recent, now, RATE_WINDOW_MS);
     if (now < this.refusedUntil) return { ok: false, retryAfterMs: Math.max(0, this.retryAt - now) };
     for (;;) {
       this.returnStale(defer, now);
@@ -116,13 +117,6 @@ export class ClientPool {
       this.refusedUntil = now + Math.min(retryAfterMs, REFUSAL_MEMORY_MS);
     }
     return { ok: false, retryAfterMs };
-  }
-
-  private note(now: number): void {
-    this.recent.push(now);
-    let drop = 0;
-    while (drop < this.recent.length && this.recent[drop]! <= now - RATE_WINDOW_MS) drop += 1;
-    if (drop > 0) this.recent.splice(0, drop);
   }
 
   /** 1 (a call per request) until the address is busy here, then about one second of its rate. */

@@ -7,6 +7,17 @@ export type Buckets = Record<string, number>;
 
 const MINUTE = 60_000;
 
+/**
+ * Appends `now` to a list of recent times (oldest first) and drops those older than `windowMs`:
+ * an isolate's own recent rate, for deciding when to take blocks (budget-pool.ts, client-pool.ts).
+ */
+export function noteRecent(recent: number[], now: number, windowMs: number): void {
+  recent.push(now);
+  let drop = 0;
+  while (drop < recent.length && recent[drop]! <= now - windowMs) drop += 1;
+  if (drop > 0) recent.splice(0, drop);
+}
+
 /** The bucket a time falls in: its minute since the epoch, as the key is stored. */
 export const minuteOf = (at: number): string => String(Math.floor(at / MINUTE));
 

@@ -7,7 +7,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type CallOptions, type ErrorBody, get, json, post, uniquePhone, withoutRandomIds } from "../support/helpers";
+import { type CallOptions, captureConsole, type ErrorBody, get, json, post, uniquePhone, withoutRandomIds } from "../support/helpers";
 import { json as answer, hex, interceptFetch } from "../support/intercept";
 import { age, guardOf } from "../support/time";
 
@@ -129,17 +129,11 @@ const RONGLIAN_MESSAGE = "【短信】发送频率过快 RONGLIAN-MESSAGE-TEXT";
 // Logs
 // ---------------------------------------------------------------------------------------------
 
-let lines: string[] = [];
+const output = captureConsole(["log", "error", "warn", "info", "debug"]);
 
 beforeEach(() => {
-  lines = [];
   codesSeen = [];
   unexpected = [];
-  for (const method of ["log", "error", "warn", "info", "debug"] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      lines.push(args.map(String).join(" "));
-    });
-  }
 });
 
 afterEach(() => {
@@ -147,18 +141,10 @@ afterEach(() => {
   expect(unexpected, "requests no fake provider was set up for").toEqual([]);
   // Whatever happened in the test: no log line carries a code, a secret or a provider's message text.
   const forbidden = [...codesSeen, ALIYUN_SECRET, RONGLIAN_TOKEN, ALIYUN_MESSAGE, RONGLIAN_MESSAGE, "MESSAGE-TEXT"];
-  for (const line of lines) for (const text of forbidden) expect(withoutRandomIds(line), `log line leaks ${text}`).not.toContain(text);
+  for (const line of output.lines()) for (const text of forbidden) expect(withoutRandomIds(line), `log line leaks ${text}`).not.toContain(text);
 });
 
-const events = () =>
-  lines.flatMap((line) => {
-    try {
-      return [JSON.parse(line) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-const eventsNamed = (name: string) => events().filter((e) => e.event === name);
+const eventsNamed = (name: string) => output.events(name);
 
 // ---------------------------------------------------------------------------------------------
 // Calls
@@ -638,8 +624,8 @@ describe("logs", () => {
       },
     ]);
 
-    expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) {
+    expect(output.lines().length).toBeGreaterThan(0);
+    for (const line of output.lines()) {
       expect(withoutRandomIds(line)).not.toContain(code);
       expect(line).not.toContain(ALIYUN_SECRET);
       expect(line).not.toContain(RONGLIAN_TOKEN);

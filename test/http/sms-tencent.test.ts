@@ -3,22 +3,16 @@
  * list), its API faked by intercepting fetch; the request's TC3 signature is recomputed here
  * independently, and the code Tencent received signs in.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type ErrorBody, get, json, post, uniquePhone } from "../support/helpers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { captureConsole, type ErrorBody, get, json, post, uniquePhone } from "../support/helpers";
 import { hex } from "../support/intercept";
 import { ALL_PROVIDERS_ENV, aliyunOk, budgetSpent, fakeProviders, TENCENT_ENV, tencentError, tencentOk, tencentStatus } from "../support/providers";
 
-let lines: string[] = [];
-beforeEach(() => {
-  lines = [];
-  for (const method of ["log", "error"] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
-  }
-});
+const output = captureConsole();
 afterEach(() => {
   vi.restoreAllMocks();
   // No log line carries the secret or the provider's message text.
-  for (const line of lines) {
+  for (const line of output.lines()) {
     expect(line).not.toContain(TENCENT_ENV.TENCENT_SECRET_KEY);
     expect(line).not.toContain("MESSAGE-TEXT");
   }

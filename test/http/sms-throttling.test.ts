@@ -5,8 +5,8 @@
  * budget's SMS comes back, but the phone's cooldown stays. Account-level refusals still fail over
  * and are logged with the provider's code.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type ErrorBody, json, post, uniquePhone } from "../support/helpers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { captureConsole, type ErrorBody, json, post, uniquePhone } from "../support/helpers";
 import {
   ALL_PROVIDERS_ENV,
   aliyunError,
@@ -22,27 +22,13 @@ import {
 } from "../support/providers";
 import { age } from "../support/time";
 
-let lines: string[] = [];
-beforeEach(() => {
-  lines = [];
-  for (const method of ["log", "error"] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
-  }
-});
+const output = captureConsole();
 afterEach(() => {
   vi.restoreAllMocks();
-  for (const line of lines) expect(line).not.toContain("MESSAGE-TEXT");
+  for (const line of output.lines()) expect(line).not.toContain("MESSAGE-TEXT");
 });
 
-const failedLogs = () =>
-  lines.flatMap((line) => {
-    try {
-      const parsed = JSON.parse(line) as Record<string, unknown>;
-      return parsed.event === "code.failed" ? [parsed] : [];
-    } catch {
-      return [];
-    }
-  });
+const failedLogs = () => output.events("code.failed");
 
 const sendCode = (phone: string, providers: string) =>
   post("/v1/codes", { phone, purpose: "login" }, { env: { ...ALL_PROVIDERS_ENV, SMS_PROVIDER: providers } });

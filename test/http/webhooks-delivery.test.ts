@@ -7,35 +7,22 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
+import { captureConsole } from "../support/helpers";
 import { interceptFetch, interceptHangingFetch } from "../support/intercept";
 
 /** The secret vitest.config.ts gives the Worker. */
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const QUEUE = "edge-phone-auth-events";
 
-let lines: string[] = [];
-beforeEach(() => {
-  lines = [];
-  for (const method of ["log", "error"] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
-  }
-});
+const output = captureConsole();
 afterEach(() => {
   vi.restoreAllMocks();
   // Logs name the receiver's host, never its URL (which may carry the receiver's token).
-  for (const line of lines) expect(line).not.toContain("token=");
+  for (const line of output.lines()) expect(line).not.toContain("token=");
 });
-const logged = (event: string) =>
-  lines.flatMap((line) => {
-    try {
-      const parsed = JSON.parse(line) as Record<string, unknown>;
-      return parsed.event === event ? [parsed] : [];
-    } catch {
-      return [];
-    }
-  });
+const logged = (event: string) => output.events(event);
 
 const body = JSON.stringify({ type: "user.created", timestamp: "2026-01-01T00:00:00.000Z", data: { userId: "u1", phone: "+8613800138000", method: "sms" } });
 const webhookMessage = (id: string, url = "https://receiver.test/hooks?token=abc") => ({ id, url, type: "user.created", body });

@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { vi } from "vitest";
+import { beforeEach, vi } from "vitest";
 import { waitForBackground } from "./time";
 
 /**
@@ -146,4 +146,29 @@ export function tamper(text: string): string {
  */
 export function withoutRandomIds(line: string): string {
   return line.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>").replace(/"client":"[0-9a-f]{12}"/g, '"client":"<tag>"');
+}
+
+/**
+ * Collects what the Worker prints, test by test: spies on the console methods before each test
+ * (the file's afterEach restores them with vi.restoreAllMocks and checks the lines). `events(name)`
+ * are the JSON lines with that event name.
+ */
+export function captureConsole(methods: readonly ("log" | "error" | "warn" | "info" | "debug")[] = ["log", "error"]) {
+  let lines: string[] = [];
+  beforeEach(() => {
+    lines = [];
+    for (const method of methods) {
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    }
+  });
+  const events = (name?: string) =>
+    lines.flatMap((line) => {
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        return name === undefined || parsed.event === name ? [parsed] : [];
+      } catch {
+        return [];
+      }
+    });
+  return { lines: () => lines, events };
 }
