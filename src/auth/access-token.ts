@@ -1,12 +1,12 @@
-import { createLocalJWKSet, errors, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../platform/config";
 import { randomBytes, toBase64Url } from "../platform/crypto";
+import { importJwk, signJwt, verifyJwt } from "../platform/jws";
 import type { PrivateJwk } from "../platform/settings/tokens";
 
 /**
  * Access tokens: compact JWS, EdDSA (Ed25519), `typ: JWT`, with the OpenID Connect phone claims.
- * Signed and verified with `jose` over WebCrypto. The keys are imported once per isolate (per key
- * set object, which the parsed config keeps for the isolate's life), so a sign-in pays one
+ * Signed and verified over WebCrypto (src/platform/jws.ts). The keys are imported once per isolate
+ * (per key set object, which the parsed config keeps for the isolate's life), so a sign-in pays one
  * Ed25519 signature and no key import.
  */
 
@@ -29,7 +29,7 @@ interface KeySet {
   kid: string;
   signingKey: CryptoKey;
   publicKeys: PublicJwk[];
-  verifier: ReturnType<typeof createLocalJWKSet>;
+  verifyingKeys: Map<string, CryptoKey>;
 }
 
 const keySets = new WeakMap<PrivateJwk[], Promise<KeySet>>();
@@ -45,9 +45,12 @@ function keySet(keys: PrivateJwk[]): Promise<KeySet> {
     set = (async () => {
       const [first] = keys;
       if (!first) throw new Error("JWT_PRIVATE_KEYS is empty");
-      const signingKey = (await importJWK({ ...first, alg: "EdDSA" } as JWK, "EdDSA")) as CryptoKey;
+      const signingKey = await importJwk({ kty: first.kty, crv: first.crv, x: first.x, d: first.d }, "EdDSA", "sign");
       const publicKeys = keys.map(publicOf);
-      return { kid: first.kid, signingKey, publicKeys, verifier: createLocalJWKSet({ keys: publicKeys as JWK[] }) };
+      const verifying = await Promise.all(
+        publicKeys.map(async (key) => [key.kid, await importJwk({ kty: key.kty, crv: key.crv, x: key.x }, "EdDSA", "verify")] as const),
+      );
+      return { kid: first.kid, signingKey, publicKeys, verifyingKeys: new Map(verifying) };
     })();
     // A failed import is not cached: the next request tries again.
     set.catch(() => keySets.delete(keys));
@@ -68,15 +71,8 @@ export async function signAccessToken(config: Config, claims: AccessClaims, now 
   const exp = iat + config.ACCESS_TOKEN_TTL_SECONDS;
   const payload: Record<string, unknown> = { sid: claims.sessionId };
   if (claims.phone) Object.assign(payload, { phone_number: claims.phone, phone_number_verified: true });
-  const token = await new SignJWT(payload)
-    .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid })
-    .setIssuer(config.JWT_ISSUER)
-    .setAudience(config.JWT_AUDIENCE)
-    .setSubject(claims.userId)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(toBase64Url(randomBytes(16)))
-    .sign(signingKey);
+  Object.assign(payload, { iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE, sub: claims.userId, iat, exp, jti: toBase64Url(randomBytes(16)) });
+  const token = await signJwt("EdDSA", signingKey, { typ: "JWT", kid }, payload);
   return { token, expiresAt: exp * 1000 };
 }
 
@@ -86,21 +82,17 @@ export type TokenProblem = "invalid_token" | "token_expired";
 export async function readAccessToken(config: Config, token: string): Promise<{ ok: true; claims: AccessClaims } | { ok: false; code: TokenProblem }> {
   // A compact JWS is three base64url parts; anything else (or anything huge) skips the crypto.
   if (token.length > 4096 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return { ok: false, code: "invalid_token" };
-  try {
-    const { verifier } = await keySet(config.JWT_PRIVATE_KEYS);
-    const { payload } = await jwtVerify(token, verifier, {
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      algorithms: ["EdDSA"],
-      typ: "JWT",
-      requiredClaims: ["sub", "sid", "exp", "iat"],
-    });
-    const { sub, sid, phone_number: phone } = payload;
-    if (typeof sub !== "string" || typeof sid !== "string") return { ok: false, code: "invalid_token" };
-    return { ok: true, claims: { userId: sub, sessionId: sid, phone: typeof phone === "string" ? phone : null } };
-  } catch (error) {
-    if (error instanceof errors.JWTExpired) return { ok: false, code: "token_expired" };
-    if (error instanceof errors.JOSEError) return { ok: false, code: "invalid_token" };
-    throw error;
-  }
+  const { verifyingKeys } = await keySet(config.JWT_PRIVATE_KEYS);
+  const verified = await verifyJwt(token, {
+    algorithm: "EdDSA",
+    keyFor: async (kid) => verifyingKeys.get(kid),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    typ: "JWT",
+    required: ["sub", "sid", "iat"],
+  });
+  if (!verified.ok) return { ok: false, code: verified.problem === "expired" ? "token_expired" : "invalid_token" };
+  const { sub, sid, phone_number: phone } = verified.payload;
+  if (typeof sub !== "string" || typeof sid !== "string") return { ok: false, code: "invalid_token" };
+  return { ok: true, claims: { userId: sub, sessionId: sid, phone: typeof phone === "string" ? phone : null } };
 }
