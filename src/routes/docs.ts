@@ -1,5 +1,4 @@
-import { Scalar } from "@scalar/hono-api-reference";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RouterRoute } from "hono/types";
 import * as z from "zod";
@@ -15,6 +14,12 @@ import { buildOpenApiDocument, type OpenApiDocument } from "../http/openapi/gene
  * by the Worker itself, so the page works offline and loads nothing from a CDN.
  */
 export const DOCS_SCRIPT_PATH = "/docs/assets/scalar-api-reference.js";
+
+/**
+ * The reference page itself, rendered at build time by the same script (reference.html; asked for
+ * without its extension, which is how Workers static assets serve an HTML file).
+ */
+const REFERENCE_PAGE_PATH = "/docs/assets/reference";
 
 /** DOCS_ENABLED=false (e.g. in production) turns /docs and /openapi.json into 404 not_found. */
 const docsEnabled = createMiddleware<AppEnv>(async (c, next) => {
@@ -66,26 +71,13 @@ export function docsRoutes(appRoutes: () => readonly RouterRoute[]) {
       document ??= buildOpenApiDocument(appRoutes(), WEBHOOK_CONTRACTS);
       return c.json(document);
     })
-    .get(DOCS_SCRIPT_PATH, script, docsEnabled, async (c) => {
-      const asset = await c.env.ASSETS.fetch(new Request(new URL(DOCS_SCRIPT_PATH, c.req.url)));
-      if (!asset.ok) throw new ApiError("not_found");
-      return new Response(asset.body, asset);
-    })
-    .get(
-      "/docs",
-      reference,
-      docsEnabled,
-      Scalar({
-        url: "/openapi.json",
-        cdn: DOCS_SCRIPT_PATH,
-        pageTitle: "edge-phone-auth API",
-        // Nothing from other hosts: no web fonts, no telemetry, no AI agent or MCP panels.
-        withDefaultFonts: false,
-        telemetry: false,
-        agent: { disabled: true },
-        mcp: { disabled: true },
-        showDeveloperTools: "never",
-        defaultOpenAllTags: true,
-      }),
-    );
+    .get(DOCS_SCRIPT_PATH, script, docsEnabled, (c) => fromAssets(c, DOCS_SCRIPT_PATH))
+    .get("/docs", reference, docsEnabled, (c) => fromAssets(c, REFERENCE_PAGE_PATH));
+}
+
+/** A file of the Worker's static assets, handed over as it is (its content type included). */
+async function fromAssets(c: Context<AppEnv>, path: string): Promise<Response> {
+  const asset = await c.env.ASSETS.fetch(new Request(new URL(path, c.req.url)));
+  if (!asset.ok) throw new ApiError("not_found");
+  return new Response(asset.body, asset);
 }
