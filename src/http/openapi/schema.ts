@@ -9,8 +9,9 @@ export type OpenApiDocument = JsonObject & { openapi: string; paths: Record<stri
 export const COMPONENT_REF = "#/components/schemas/";
 
 /**
- * A zod schema as an OpenAPI 3.1 Schema Object (JSON Schema 2020-12). Schemas that carry a
- * `.meta({ id })` (User, Error) go to components.schemas once and are referenced from everywhere.
+ * A zod schema as an OpenAPI 3.1 Schema Object (JSON Schema 2020-12). Schemas registered with an
+ * id (`.register(z.globalRegistry, { id })`: User, Error) go to components.schemas once and are
+ * referenced from everywhere.
  *
  * io "input" for bodies and answers alike: request objects are strictObject, so unknown fields are
  * refused (additionalProperties: false); answer objects stay open, so a client must ignore a field
