@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler, TypedResponse } from "hono";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { requireAdmin } from "./admin-auth";
 import type { AppEnv } from "./app-env";
 import { requireSession } from "./context";
@@ -22,7 +22,7 @@ export interface Answer {
   status: 200 | 201 | 202 | 204 | 503;
   description: string;
   /** The JSON body; none for an empty answer (204). */
-  schema?: z.ZodType;
+  schema?: z.core.$ZodType;
   /** Defaults to application/json. */
   mediaType?: string;
 }
@@ -40,9 +40,9 @@ export const TAGS = {
 export type Tag = keyof typeof TAGS;
 
 export interface RouteContract<
-  Body extends z.ZodType | undefined = z.ZodType | undefined,
+  Body extends z.core.$ZodType | undefined = z.core.$ZodType | undefined,
   Codes extends ErrorCode = ErrorCode,
-  Query extends z.ZodObject | undefined = z.ZodObject | undefined,
+  Query extends z.core.$ZodObject | undefined = z.core.$ZodObject | undefined,
 > {
   operationId: string;
   tag: Tag;
@@ -73,8 +73,8 @@ export interface RouteContract<
 /** Errors every route can answer besides its own: from its body, its session check, and a crash. */
 export type CommonErrors<C extends Pick<RouteContract, "auth" | "body" | "query" | "recentAuth">> =
   | "internal_error"
-  | (C["body"] extends z.ZodType ? "invalid_request" | "payload_too_large" : never)
-  | (C["query"] extends z.ZodType ? "invalid_request" : never)
+  | (C["body"] extends z.core.$ZodType ? "invalid_request" | "payload_too_large" : never)
+  | (C["query"] extends z.core.$ZodType ? "invalid_request" : never)
   | (C["auth"] extends "bearer" ? "unauthorized" | "account_disabled" : never)
   | (C["auth"] extends "optional" ? "account_disabled" : never)
   | (C["auth"] extends "admin" ? "not_found" | "admin_unauthorized" | "too_many_requests" : never)
@@ -104,10 +104,10 @@ export interface ErrorBody<C extends ErrorCode = ErrorCode> {
 /** One typed answer per error code, each under its own status: what hc<AppType>() shows a client. */
 type ErrorAnswers<C extends ErrorCode> = C extends ErrorCode ? TypedResponse<ErrorBody<C>, ErrorStatus<C>, "json"> : never;
 
-type BodyInput<Body> = Body extends z.ZodType ? { in: { json: z.input<Body> }; out: { json: z.output<Body> } } : {};
-type QueryInput<Query> = Query extends z.ZodType ? { in: { query: z.input<Query> }; out: { query: z.output<Query> } } : {};
-type Input<C extends RouteContract> = C["query"] extends z.ZodType
-  ? C["body"] extends z.ZodType
+type BodyInput<Body> = Body extends z.core.$ZodType ? { in: { json: z.input<Body> }; out: { json: z.output<Body> } } : {};
+type QueryInput<Query> = Query extends z.core.$ZodType ? { in: { query: z.input<Query> }; out: { query: z.output<Query> } } : {};
+type Input<C extends RouteContract> = C["query"] extends z.core.$ZodType
+  ? C["body"] extends z.core.$ZodType
     ? { in: BodyInput<C["body"]>["in"] & QueryInput<C["query"]>["in"]; out: BodyInput<C["body"]>["out"] & QueryInput<C["query"]>["out"] }
     : QueryInput<C["query"]>
   : BodyInput<C["body"]>;

@@ -1,5 +1,6 @@
 import { zValidator } from "@hono/zod-validator";
-import type { z } from "zod";
+import type * as z from "zod/mini";
+import "../platform/zod-messages";
 import { ApiError } from "./errors/api-error";
 
 /**
@@ -7,12 +8,12 @@ import { ApiError } from "./errors/api-error";
  * A body that is not JSON at all is caught by Hono's validator (HTTPException 400) and shaped the
  * same way in src/http/errors.ts.
  */
-export const jsonBody = <T extends z.ZodType>(schema: T) => validator("json", schema);
+export const jsonBody = <T extends z.core.$ZodType>(schema: T) => validator("json", schema);
 
 /** The query string, validated the same way (each parameter a string, or absent). */
-export const queryParams = <T extends z.ZodType>(schema: T) => validator("query", schema);
+export const queryParams = <T extends z.core.$ZodType>(schema: T) => validator("query", schema);
 
-const validator = <T extends z.ZodType>(target: "json" | "query", schema: T) =>
+const validator = <T extends z.core.$ZodType>(target: "json" | "query", schema: T) =>
   zValidator(target, schema, (result) => {
     if (!result.success) {
       throw new ApiError("invalid_request", {

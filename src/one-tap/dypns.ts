@@ -5,7 +5,7 @@
  * the same signature version the SMS sender uses: ALIYUN_SIGNATURE, V3 by default), sent as POST /
  * with every parameter in the query string and an empty body.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { randomBytes, toHex } from "../platform/crypto";
 import { aliyunTimestamp, canonicalQuery, percentEncode, rpcSignature, signAcs3 } from "../sms/aliyun/signing";
 import { requiredText, settingProblems, textWithDefault } from "../sms/settings";
@@ -21,9 +21,13 @@ export interface DypnsCredentials {
 const credentialsSchema = z.object({
   ALIYUN_ACCESS_KEY_ID: requiredText(),
   ALIYUN_ACCESS_KEY_SECRET: requiredText(),
-  ALIYUN_SIGNATURE: textWithDefault("v3")
-    .transform((s) => s.toLowerCase())
-    .pipe(z.enum(["v3", "v2"], { error: "must be v3 or v2" })),
+  ALIYUN_SIGNATURE: z.pipe(
+    z.pipe(
+      textWithDefault("v3"),
+      z.transform((s: string) => s.toLowerCase()),
+    ),
+    z.enum(["v3", "v2"], { error: "must be v3 or v2" }),
+  ),
 });
 
 /** The Aliyun AccessKey pair and signature version, read the way the SMS sender reads them; names problems, never values. */
@@ -78,9 +82,9 @@ async function signedRequest(endpoint: string, credentials: DypnsCredentials, ac
 
 const answerSchema = z.object({
   Code: z.string(),
-  RequestId: z.string().optional(),
-  GetMobileResultDTO: z.object({ Mobile: z.string() }).partial().optional(),
-  Data: z.object({ Mobile: z.string() }).partial().optional(),
+  RequestId: z.optional(z.string()),
+  GetMobileResultDTO: z.optional(z.partial(z.object({ Mobile: z.string() }))),
+  Data: z.optional(z.partial(z.object({ Mobile: z.string() }))),
 });
 
 /** Asks Aliyun for the number behind a carrier token. Never throws; never logs (the URL carries the token). */

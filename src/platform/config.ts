@@ -1,12 +1,13 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { adminSettingIssues, adminSettings } from "./settings/admin";
 import { clientLimitSettings } from "./settings/client-limits";
 import { oneTapSettings } from "./settings/one-tap";
-import { bool, int, list } from "./settings/parse";
+import { addIssue, bool, int, list, preprocess } from "./settings/parse";
 import { signingKeys, tokenSettings } from "./settings/tokens";
 import { turnstileProblems, turnstileSettings } from "./settings/turnstile";
 import { checkWebhookSettings, webhookSettings } from "./settings/webhooks";
 import { wechatSettings } from "./settings/wechat";
+import "./zod-messages";
 
 /**
  * Every setting the Worker reads, parsed once per isolate into a typed object.
@@ -26,21 +27,21 @@ export type SmsProviderName = (typeof SMS_PROVIDER_NAMES)[number];
 
 const testPhoneSchema = z.array(
   z.object({
-    phone: z.string().min(1),
-    code: z.string().regex(/^\d{4,8}$/, "code must be 4–8 digits"),
+    phone: z.string().check(z.minLength(1)),
+    code: z.string().check(z.regex(/^\d{4,8}$/, "code must be 4–8 digits")),
     expires: z.iso.date(),
   }),
 );
 
-const configSchema = z
-  .object({
+const configSchema = z.pipe(
+  z.object({
     // Production unless told otherwise: a plain `wrangler deploy` of the development config then
     // refuses the console provider and the built-in secret instead of running with them.
     // `npm run dev` passes ENVIRONMENT=development, the tests ENVIRONMENT=test.
-    ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+    ENVIRONMENT: z._default(z.enum(["development", "test", "production"]), "production"),
     /** HMAC key for stored code hashes and verification tokens. */
-    AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-    SMS_PROVIDER: list("console").pipe(z.array(z.enum(SMS_PROVIDER_NAMES)).min(1)),
+    AUTH_SECRET: z.optional(z.string().check(z.minLength(32, "must be at least 32 characters"))),
+    SMS_PROVIDER: z.pipe(list("console"), z.array(z.enum(SMS_PROVIDER_NAMES)).check(z.minLength(1))),
     SMS_TIMEOUT_MS: int(5000, 100, 30000),
 
     CODE_LENGTH: int(6, 4, 8),
@@ -60,7 +61,7 @@ const configSchema = z
     PHONE_LOCK_SECONDS: int(3600, 60, 7 * 86400),
     IP_SENDS_PER_HOUR: int(10, 1, 100000),
     IP_VERIFICATIONS_PER_HOUR: int(30, 1, 100000),
-    ALLOWED_COUNTRIES: list("CN").pipe(z.array(z.string().regex(/^[A-Z]{2}$/, "ISO 3166 alpha-2 codes, e.g. CN,HK")).min(1)),
+    ALLOWED_COUNTRIES: z.pipe(list("CN"), z.array(z.string().check(z.regex(/^[A-Z]{2}$/, "ISO 3166 alpha-2 codes, e.g. CN,HK"))).check(z.minLength(1))),
     ...clientLimitSettings,
     ...turnstileSettings,
     DAILY_SMS_BUDGET: int(10000, 0, 100_000_000),
@@ -68,7 +69,7 @@ const configSchema = z
     PREFIX_MIN_SUCCESS_PERCENT: int(10, 0, 100),
     PREFIX_WINDOW_SECONDS: int(3600, 60, 86400),
     PREFIX_BLOCK_SECONDS: int(12 * 3600, 60, 7 * 86400),
-    TEST_PHONE_NUMBERS: z.preprocess((v) => {
+    TEST_PHONE_NUMBERS: preprocess((v) => {
       if (v === undefined || v === "") return [];
       if (typeof v !== "string") return v;
       try {
@@ -80,17 +81,18 @@ const configSchema = z
 
     CORS_ORIGINS: list(""),
     // Unset: on outside production, off in production (decided here, not only in wrangler.toml).
-    DOCS_ENABLED: bool(false).optional(),
+    DOCS_ENABLED: z.optional(bool(false)),
     ...tokenSettings,
     ...adminSettings,
     ...wechatSettings,
     ...oneTapSettings,
     ...webhookSettings,
-  })
-  .transform((cfg, ctx) => {
-    checkWebhookSettings(cfg, ctx);
-    for (const issue of adminSettingIssues(cfg)) ctx.addIssue({ code: "custom", path: [issue.setting], message: issue.message });
-    const JWT_PRIVATE_KEYS = signingKeys(cfg, ctx);
+  }),
+  // zod/mini hands a transform the parse payload (no classic ctx.addIssue): addIssue pushes to it.
+  z.transform((cfg, payload) => {
+    checkWebhookSettings(cfg, payload);
+    for (const issue of adminSettingIssues(cfg)) addIssue(payload, issue.message, [issue.setting]);
+    const JWT_PRIVATE_KEYS = signingKeys(cfg, payload);
     const DOCS_ENABLED = cfg.DOCS_ENABLED ?? cfg.ENVIRONMENT !== "production";
     if (cfg.ENVIRONMENT !== "production") {
       // `npm install && npm run dev` must work with no .dev.vars, so development and tests get a
@@ -98,22 +100,19 @@ const configSchema = z
       return { ...cfg, DOCS_ENABLED, AUTH_SECRET: cfg.AUTH_SECRET ?? DEV_SECRET, JWT_PRIVATE_KEYS };
     }
     if (!cfg.AUTH_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "missing; run `wrangler secret put AUTH_SECRET --env production`" });
+      addIssue(payload, "missing; run `wrangler secret put AUTH_SECRET --env production`", ["AUTH_SECRET"]);
       return z.NEVER;
     }
     if (cfg.SMS_PROVIDER.includes("console")) {
-      ctx.addIssue({ code: "custom", path: ["SMS_PROVIDER"], message: "the console provider prints codes and is refused in production" });
+      addIssue(payload, "the console provider prints codes and is refused in production", ["SMS_PROVIDER"]);
     }
     if (cfg.AUTH_SECRET.startsWith(DEV_SECRET_PREFIX)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["AUTH_SECRET"],
-        message: "the development secret is refused in production; run `wrangler secret put AUTH_SECRET --env production`",
-      });
+      addIssue(payload, "the development secret is refused in production; run `wrangler secret put AUTH_SECRET --env production`", ["AUTH_SECRET"]);
     }
-    for (const problem of turnstileProblems(cfg)) ctx.addIssue({ code: "custom", path: [problem.setting], message: problem.message });
+    for (const problem of turnstileProblems(cfg)) addIssue(payload, problem.message, [problem.setting]);
     return { ...cfg, DOCS_ENABLED, AUTH_SECRET: cfg.AUTH_SECRET, JWT_PRIVATE_KEYS };
-  });
+  }),
+);
 
 export type Config = z.output<typeof configSchema>;
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { phoneHash } from "../audit/keys";
 import { readAudit } from "../audit/queries";
 import { readHourly, readStats } from "../audit/stats";
@@ -10,18 +10,18 @@ import { ApiError } from "../http/errors/api-error";
 import { phoneField } from "../http/schemas";
 import { parsePhone } from "../phone/phone";
 
-const intParam = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
-const conversion = z.number().nullable().meta({ description: "verified ÷ sent (0–1); null when nothing was sent" });
+const intParam = (fallback: number, min: number, max: number) => z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), fallback);
+const conversion = z.nullable(z.number()).register(z.globalRegistry, { description: "verified ÷ sent (0–1); null when nothing was sent" });
 
 const auditEntry = z.object({
-  id: z.number().int(),
-  at: z.string().meta({ format: "date-time" }),
-  type: z.string().meta({ example: "sign_in" }),
-  actor: z.string().nullable().meta({ description: "For admin actions: key:<hash prefix> or the Access email" }),
-  userId: z.string().nullable(),
-  phone: z.string().nullable().meta({ description: "Masked" }),
-  client: z.string().nullable().meta({ description: "A keyed hash of the client address (or IPv6 /64)" }),
-  detail: z.record(z.string(), z.unknown()).nullable(),
+  id: z.number().check(z.int()),
+  at: z.string().register(z.globalRegistry, { format: "date-time" }),
+  type: z.string().register(z.globalRegistry, { example: "sign_in" }),
+  actor: z.nullable(z.string()).register(z.globalRegistry, { description: "For admin actions: key:<hash prefix> or the Access email" }),
+  userId: z.nullable(z.string()),
+  phone: z.nullable(z.string()).register(z.globalRegistry, { description: "Masked" }),
+  client: z.nullable(z.string()).register(z.globalRegistry, { description: "A keyed hash of the client address (or IPv6 /64)" }),
+  detail: z.nullable(z.record(z.string(), z.unknown())),
 });
 
 const audit = route({
@@ -31,12 +31,14 @@ const audit = route({
   description: "Newest first, by `phone` or `userId` (or all); page with `before` = the previous page's `nextBefore`.",
   auth: "admin",
   query: z.object({
-    phone: phoneField.optional(),
-    userId: z.string().max(64).optional(),
+    phone: z.optional(phoneField),
+    userId: z.optional(z.string().check(z.maxLength(64))),
     limit: intParam(50, 1, 200),
-    before: z.coerce.number().int().min(1).optional(),
+    before: z.optional(z.coerce.number().check(z.int(), z.gte(1))),
   }),
-  answers: [{ status: 200, description: "A page of entries.", schema: z.object({ entries: z.array(auditEntry), nextBefore: z.number().int().nullable() }) }],
+  answers: [
+    { status: 200, description: "A page of entries.", schema: z.object({ entries: z.array(auditEntry), nextBefore: z.nullable(z.number().check(z.int())) }) },
+  ],
   errors: ["invalid_phone"],
 });
 
@@ -47,7 +49,7 @@ const stats = route({
   description:
     "Per UTC day × provider × country: codes sent, send failures, codes verified, conversion. And the ten ranges with the lowest conversion among those with at least `minSends` sends (default PREFIX_MIN_SENDS).",
   auth: "admin",
-  query: z.object({ days: intParam(7, 1, 90), minSends: z.coerce.number().int().min(1).max(1_000_000).optional() }),
+  query: z.object({ days: intParam(7, 1, 90), minSends: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(1_000_000))) }),
   answers: [
     {
       status: 200,
@@ -58,13 +60,13 @@ const stats = route({
             day: z.string(),
             provider: z.string(),
             country: z.string(),
-            sent: z.number().int(),
-            failed: z.number().int(),
-            verified: z.number().int(),
+            sent: z.number().check(z.int()),
+            failed: z.number().check(z.int()),
+            verified: z.number().check(z.int()),
             conversion,
           }),
         ),
-        lowestRanges: z.array(z.object({ range: z.string(), sent: z.number().int(), verified: z.number().int(), conversion })),
+        lowestRanges: z.array(z.object({ range: z.string(), sent: z.number().check(z.int()), verified: z.number().check(z.int()), conversion })),
       }),
     },
   ],
@@ -84,7 +86,12 @@ const hourly = route({
       description: "One entry per hour.",
       schema: z.object({
         hours: z.array(
-          z.object({ hour: z.string().meta({ format: "date-time" }), sent: z.number().int(), failed: z.number().int(), verified: z.number().int() }),
+          z.object({
+            hour: z.string().register(z.globalRegistry, { format: "date-time" }),
+            sent: z.number().check(z.int()),
+            failed: z.number().check(z.int()),
+            verified: z.number().check(z.int()),
+          }),
         ),
       }),
     },

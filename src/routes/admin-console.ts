@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { adminEnabled } from "../http/admin-auth";
 import type { AppEnv } from "../http/app-env";
 import { route } from "../http/contract";

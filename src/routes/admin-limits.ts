@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { budgetToday, inspectPhone, liftRangeBlock, listBlockedRanges, unlockPhoneAsAdmin } from "../admin/limits";
 import { adminOf } from "../http/admin-auth";
 import type { AppEnv } from "../http/app-env";
@@ -8,29 +8,29 @@ import { route } from "../http/contract";
 import { ApiError } from "../http/errors/api-error";
 import { parsePhone } from "../phone/phone";
 
-const time = z.string().meta({ format: "date-time" });
+const time = z.string().register(z.globalRegistry, { format: "date-time" });
 
 const rangeSchema = z.object({
-  range: z.string().meta({ description: "Country code and all but the last four national digits, e.g. +861380013" }),
-  sends: z.number().int().meta({ description: "Paid sends over the range's window (PREFIX_WINDOW_SECONDS)" }),
-  verified: z.number().int().meta({ description: "Of those, codes verified" }),
-  blockedUntil: time.nullable(),
+  range: z.string().register(z.globalRegistry, { description: "Country code and all but the last four national digits, e.g. +861380013" }),
+  sends: z.number().check(z.int()).register(z.globalRegistry, { description: "Paid sends over the range's window (PREFIX_WINDOW_SECONDS)" }),
+  verified: z.number().check(z.int()).register(z.globalRegistry, { description: "Of those, codes verified" }),
+  blockedUntil: z.nullable(time),
 });
 
 export const phoneStateSchema = z
   .object({
     phone: z.string(),
-    cooldownSeconds: z.number().int().meta({ description: "Seconds until a new code may be sent" }),
-    sendsLast24h: z.number().int(),
-    failedGuesses: z.number().int().meta({ description: "Wrong codes over PHONE_GUESS_WINDOW_SECONDS" }),
-    lockedUntil: time.nullable(),
-    passwordFailures: z.number().int(),
+    cooldownSeconds: z.number().check(z.int()).register(z.globalRegistry, { description: "Seconds until a new code may be sent" }),
+    sendsLast24h: z.number().check(z.int()),
+    failedGuesses: z.number().check(z.int()).register(z.globalRegistry, { description: "Wrong codes over PHONE_GUESS_WINDOW_SECONDS" }),
+    lockedUntil: z.nullable(time),
+    passwordFailures: z.number().check(z.int()),
     passwordLocked: z.boolean(),
     range: rangeSchema,
   })
-  .meta({ id: "PhoneState" });
+  .register(z.globalRegistry, { id: "PhoneState" });
 
-const blockedRangeSchema = rangeSchema.extend({ blockedUntil: time, blockedAt: time, reason: z.string() });
+const blockedRangeSchema = z.extend(rangeSchema, { blockedUntil: time, blockedAt: time, reason: z.string() });
 
 const getPhone = route({
   operationId: "adminGetPhone",
@@ -80,7 +80,7 @@ const budget = route({
     {
       status: 200,
       description: "The UTC day's budget (DAILY_SMS_BUDGET), SMS spent and left.",
-      schema: z.object({ day: z.string(), budget: z.number().int(), spent: z.number().int(), left: z.number().int() }),
+      schema: z.object({ day: z.string(), budget: z.number().check(z.int()), spent: z.number().check(z.int()), left: z.number().check(z.int()) }),
     },
   ],
   errors: [],

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { inspectPhone } from "../admin/limits";
 import { adminUserById, adminUserByPhone, banUser, endUserSessions, unbanUser } from "../admin/users";
 import { adminOf } from "../http/admin-auth";
@@ -13,14 +13,14 @@ import { phoneStateSchema } from "./admin-limits";
 const adminUserSchema = z
   .object({
     user: userSchema,
-    identities: z.array(z.object({ provider: z.string(), identifier: z.string(), createdAt: z.string().meta({ format: "date-time" }) })),
-    liveSessions: z.number().int(),
-    banned: z.object({ at: z.string().meta({ format: "date-time" }), reason: z.string() }).nullable(),
+    identities: z.array(z.object({ provider: z.string(), identifier: z.string(), createdAt: z.string().register(z.globalRegistry, { format: "date-time" }) })),
+    liveSessions: z.number().check(z.int()),
+    banned: z.nullable(z.object({ at: z.string().register(z.globalRegistry, { format: "date-time" }), reason: z.string() })),
   })
-  .meta({ id: "AdminUser" });
+  .register(z.globalRegistry, { id: "AdminUser" });
 
-const userLookup = z.object({ user: adminUserSchema.nullable(), phoneState: phoneStateSchema.nullable() });
-const userIdParam = z.string().regex(/^[0-9a-f-]{36}$/);
+const userLookup = z.object({ user: z.nullable(adminUserSchema), phoneState: z.nullable(phoneStateSchema) });
+const userIdParam = z.string().check(z.regex(/^[0-9a-f-]{36}$/));
 
 const findUser = route({
   operationId: "adminFindUser",
@@ -49,7 +49,7 @@ const ban = route({
   summary: "Ban a user",
   description: "Ends every session; sign-ins and Bearer calls then answer 403 account_disabled. Audited with the reason.",
   auth: "admin",
-  body: z.strictObject({ reason: z.string().trim().min(1).max(500) }),
+  body: z.strictObject({ reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)) }),
   answers: [{ status: 200, description: "The banned user.", schema: z.object({ user: adminUserSchema }) }],
   errors: ["user_not_found"],
 });
@@ -68,7 +68,7 @@ const endSessions = route({
   tag: "Admin",
   summary: "End every session of a user",
   auth: "admin",
-  answers: [{ status: 200, description: "How many sessions were ended.", schema: z.object({ ended: z.number().int() }) }],
+  answers: [{ status: 200, description: "How many sessions were ended.", schema: z.object({ ended: z.number().check(z.int()) }) }],
   errors: ["user_not_found"],
 });
 

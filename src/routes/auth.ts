@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { reauthenticate } from "../auth/reauthenticate";
 import { refreshSession } from "../auth/refresh";
 import { signInWithCode, signInWithPassword } from "../auth/sign-in";
@@ -17,7 +17,7 @@ const smsLogin = route({
   summary: "Sign in with an SMS code",
   description: "Signs in with a `login` code; a number not seen before is registered (`isNewUser: true`). Answers an access token and a refresh token.",
   body: z.strictObject({ phone: phoneField, code: codeField }),
-  answers: [{ status: 200, description: "Signed in.", schema: sessionResponse.extend({ isNewUser: z.boolean() }) }],
+  answers: [{ status: 200, description: "Signed in.", schema: z.extend(sessionResponse, { isNewUser: z.boolean() }) }],
   errors: ["invalid_phone", "code_expired", "invalid_code", "too_many_attempts", "too_many_requests", "account_disabled"],
 });
 
@@ -39,7 +39,7 @@ const refresh = route({
   description:
     "Spends the refresh token and answers a new access token and a new refresh token. A retry with the token just spent, within " +
     "REFRESH_REUSE_GRACE_SECONDS, answers the same new refresh token; a spent token presented later ends the whole session.",
-  body: z.strictObject({ refreshToken: z.string().min(1).max(256) }),
+  body: z.strictObject({ refreshToken: z.string().check(z.minLength(1), z.maxLength(256)) }),
   answers: [{ status: 200, description: "New tokens.", schema: sessionResponse }],
   errors: ["invalid_refresh_token", "account_disabled"],
 });
@@ -77,7 +77,9 @@ const reauth = route({
     {
       status: 200,
       description: "Re-authenticated.",
-      schema: z.object({ reauthenticatedUntil: z.string().meta({ format: "date-time", description: "End of the window for sensitive changes" }) }),
+      schema: z.object({
+        reauthenticatedUntil: z.string().register(z.globalRegistry, { format: "date-time", description: "End of the window for sensitive changes" }),
+      }),
     },
   ],
   errors: ["invalid_credentials", "code_expired", "invalid_code", "too_many_attempts", "too_many_requests"],

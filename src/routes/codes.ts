@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { SessionUser } from "../auth/sessions";
 import { isPhoneRegistered } from "../auth/users";
 import { issueCode } from "../codes/issue";
@@ -25,13 +25,15 @@ const sendCode = route({
   body: z.strictObject({
     phone: phoneField,
     purpose: purposeField,
-    captchaToken: z.string().min(1).max(4096).optional().meta({ description: "Turnstile token; required when the deployment sets TURNSTILE_SECRET_KEY" }),
+    captchaToken: z
+      .optional(z.string().check(z.minLength(1), z.maxLength(4096)))
+      .register(z.globalRegistry, { description: "Turnstile token; required when the deployment sets TURNSTILE_SECRET_KEY" }),
   }),
   answers: [
     {
       status: 202,
       description: "The code is on its way.",
-      schema: z.object({ phone: z.string(), purpose: purposeField, expiresIn: z.number().int(), resendIn: z.number().int() }),
+      schema: z.object({ phone: z.string(), purpose: purposeField, expiresIn: z.number().check(z.int()), resendIn: z.number().check(z.int()) }),
     },
   ],
   errors: [
@@ -56,7 +58,7 @@ const verifyCode = route({
     "A `change_phone` code is bound to the account that asked for it: verify it with that account's session.",
   auth: "optional",
   body: z.strictObject({ phone: phoneField, purpose: purposeField, code: codeField }),
-  answers: [{ status: 200, description: "The code was right.", schema: z.object({ verificationToken: z.string(), expiresIn: z.number().int() }) }],
+  answers: [{ status: 200, description: "The code was right.", schema: z.object({ verificationToken: z.string(), expiresIn: z.number().check(z.int()) }) }],
   errors: ["invalid_phone", "unauthorized", "code_expired", "invalid_code", "too_many_attempts", "too_many_requests"],
 });
 

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RouterRoute } from "hono/types";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { WEBHOOK_CONTRACTS } from "../events/webhooks/contracts";
 import type { AppEnv } from "../http/app-env";
 import { route } from "../http/contract";
@@ -30,7 +30,7 @@ const docsEnabled = createMiddleware<AppEnv>(async (c, next) => {
 /** Any JSON body: the shape of this document itself. */
 const openApiDocumentSchema = z
   .looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) })
-  .meta({ description: "This OpenAPI 3.1 document" });
+  .register(z.globalRegistry, { description: "This OpenAPI 3.1 document" });
 
 const openapi = route({
   operationId: "openapi",

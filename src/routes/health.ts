@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { AppEnv } from "../http/app-env";
 import { route } from "../http/contract";
 import { providerSetups } from "../sms/registry";
@@ -7,7 +7,7 @@ import { providerSetups } from "../sms/registry";
 const healthResponse = z.object({
   ok: z.boolean(),
   /** Each configured SMS provider; a broken one names the settings that are missing or malformed (never values). */
-  sms: z.record(z.string(), z.object({ ok: z.boolean(), problems: z.array(z.string()).optional() })),
+  sms: z.record(z.string(), z.object({ ok: z.boolean(), problems: z.optional(z.array(z.string())) })),
 });
 
 const health = route({

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { listIdentities } from "../auth/identities";
 import { countAgainstClient } from "../auth/proof-limits";
 import { linkMyWechat, unlinkMyWechat } from "../auth/wechat-link";
@@ -10,11 +10,11 @@ import { route } from "../http/contract";
 const identitiesResponse = z.object({
   identities: z.array(
     z.discriminatedUnion("provider", [
-      z.object({ provider: z.literal("phone"), identifier: z.string().meta({ description: "E.164" }) }),
+      z.object({ provider: z.literal("phone"), identifier: z.string().register(z.globalRegistry, { description: "E.164" }) }),
       z.object({
         provider: z.literal("wechat"),
-        identifier: z.string().meta({ description: "The unionid (or openid), masked" }),
-        linkedAt: z.string().meta({ format: "date-time" }),
+        identifier: z.string().register(z.globalRegistry, { description: "The unionid (or openid), masked" }),
+        linkedAt: z.string().register(z.globalRegistry, { format: "date-time" }),
       }),
       z.object({ provider: z.literal("password") }),
     ]),
@@ -39,7 +39,7 @@ const linkMine = route({
     "Links the WeChat identity behind a `wx.login()` code to the signed-in user, replacing a WeChat linked before. Needs a recent sign-in " +
     "(403 reauthentication_required); 409 identity_in_use when that WeChat belongs to another user.",
   auth: "bearer",
-  body: z.strictObject({ code: z.string().min(1).max(256).meta({ description: "The code from wx.login()" }) }),
+  body: z.strictObject({ code: z.string().check(z.minLength(1), z.maxLength(256)).register(z.globalRegistry, { description: "The code from wx.login()" }) }),
   answers: [{ status: 200, description: "Linked; the sign-in methods now.", schema: identitiesResponse }],
   errors: ["reauthentication_required", "wechat_code_invalid", "identity_in_use", "too_many_requests", "wechat_unavailable", "wechat_not_configured"],
 });

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { changePhone } from "../auth/phone-change";
 import { updateProfile } from "../auth/profile";
 import { setPassword } from "../auth/reauthenticate";
@@ -11,8 +11,8 @@ import { nicknameField, passwordField, phoneProof, userResponse } from "../http/
 
 const avatarUrlField = z
   .url({ protocol: /^https$/, error: "must be an https URL" })
-  .max(512)
-  .meta({ description: "https URL, at most 512 characters" });
+  .check(z.maxLength(512))
+  .register(z.globalRegistry, { description: "https URL, at most 512 characters" });
 
 const getMe = route({
   operationId: "getMe",
@@ -31,9 +31,9 @@ const updateMe = route({
   description: "Give `nickname`, `avatarUrl` or both; `avatarUrl: null` removes the avatar.",
   auth: "bearer",
   body: z
-    .strictObject({ nickname: nicknameField.optional(), avatarUrl: avatarUrlField.nullable().optional() })
-    .refine((body) => body.nickname !== undefined || body.avatarUrl !== undefined, "give nickname, avatarUrl or both")
-    .meta({ minProperties: 1 }),
+    .strictObject({ nickname: z.optional(nicknameField), avatarUrl: z.optional(z.nullable(avatarUrlField)) })
+    .check(z.refine((body) => body.nickname !== undefined || body.avatarUrl !== undefined, "give nickname, avatarUrl or both"))
+    .register(z.globalRegistry, { minProperties: 1 }),
   answers: [{ status: 200, description: "The updated user.", schema: userResponse }],
   errors: [],
 });
@@ -61,7 +61,7 @@ const changePassword = route({
     "Every other session of the user ends.",
   auth: "bearer",
   recentAuth: true,
-  body: z.strictObject({ newPassword: passwordField, currentPassword: passwordField.optional() }),
+  body: z.strictObject({ newPassword: passwordField, currentPassword: z.optional(passwordField) }),
   answers: [{ status: 204, description: "The password is set." }],
   errors: ["weak_password", "invalid_credentials", "too_many_attempts", "too_many_requests"],
 });

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { oneTapSignIn } from "../auth/one-tap-sign-in";
 import type { AppEnv } from "../http/app-env";
 import { dbOf, scopeOf } from "../http/context";
@@ -9,7 +9,7 @@ import { ApiError } from "../http/errors/api-error";
 import { sessionResponse } from "../http/schemas";
 import { sessionAnswer } from "../http/session-answer";
 
-const carrierToken = z.string().min(1).max(4096);
+const carrierToken = z.string().check(z.minLength(1), z.maxLength(4096));
 
 const oneTap = route({
   operationId: "oneTapLogin",
@@ -22,14 +22,12 @@ const oneTap = route({
     z.strictObject({
       accessToken: carrierToken,
       outId: z
-        .string()
-        .regex(/^[A-Za-z0-9_-]{1,64}$/)
-        .optional()
-        .meta({ description: "Your own id for this request, passed to Aliyun as OutId" }),
+        .optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)))
+        .register(z.globalRegistry, { description: "Your own id for this request, passed to Aliyun as OutId" }),
     }),
     z.strictObject({ spToken: carrierToken }),
   ]),
-  answers: [{ status: 200, description: "Signed in.", schema: sessionResponse.extend({ isNewUser: z.boolean() }) }],
+  answers: [{ status: 200, description: "Signed in.", schema: z.extend(sessionResponse, { isNewUser: z.boolean() }) }],
   errors: ["not_found", "one_tap_token_invalid", "invalid_phone", "country_not_allowed", "too_many_requests", "one_tap_unavailable", "one_tap_not_configured"],
 });
 

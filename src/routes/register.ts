@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { completeRegistration, setRegistrationPassword } from "../auth/registration";
 import type { AppEnv } from "../http/app-env";
 import { dbOf, scopeOf } from "../http/context";
@@ -14,7 +14,7 @@ const setPassword = route({
   description:
     "Step 3 of 4, with the `verificationToken` of a `register` code. Repeatable until step 4; the last password wins. Counts against the client address's verification limit. Answers the seconds left on the token.",
   body: z.strictObject({ verificationToken: verificationTokenField, password: passwordField, passwordConfirm: passwordField }),
-  answers: [{ status: 200, description: "The password is kept for step 4.", schema: z.object({ expiresIn: z.number().int() }) }],
+  answers: [{ status: 200, description: "The password is kept for step 4.", schema: z.object({ expiresIn: z.number().check(z.int()) }) }],
   errors: ["invalid_verification_token", "password_mismatch", "weak_password", "too_many_requests"],
 });
 

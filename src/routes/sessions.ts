@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { listSessions } from "../auth/sessions";
 import { revokeSession } from "../auth/sign-out";
 import type { AppEnv } from "../http/app-env";
@@ -9,14 +9,14 @@ import { route } from "../http/contract";
 const sessionSchema = z
   .object({
     id: z.string(),
-    createdAt: z.string().meta({ format: "date-time" }),
-    lastSeenAt: z.string().meta({ format: "date-time", description: "The last sign-in or refresh" }),
-    expiresAt: z.string().meta({ format: "date-time" }),
-    userAgent: z.string().nullable().meta({ description: "As sent when the session started, at most 200 characters" }),
-    country: z.string().nullable().meta({ description: "ISO 3166 alpha-2, from Cloudflare's request metadata" }),
-    current: z.boolean().meta({ description: "The session of the access token that asked" }),
+    createdAt: z.string().register(z.globalRegistry, { format: "date-time" }),
+    lastSeenAt: z.string().register(z.globalRegistry, { format: "date-time", description: "The last sign-in or refresh" }),
+    expiresAt: z.string().register(z.globalRegistry, { format: "date-time" }),
+    userAgent: z.nullable(z.string()).register(z.globalRegistry, { description: "As sent when the session started, at most 200 characters" }),
+    country: z.nullable(z.string()).register(z.globalRegistry, { description: "ISO 3166 alpha-2, from Cloudflare's request metadata" }),
+    current: z.boolean().register(z.globalRegistry, { description: "The session of the access token that asked" }),
   })
-  .meta({ id: "Session" });
+  .register(z.globalRegistry, { id: "Session" });
 
 const list = route({
   operationId: "listSessions",

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { wechatLogin, wechatPhoneSignIn } from "../auth/wechat-sign-in";
 import type { AppEnv } from "../http/app-env";
 import { dbOf, scopeOf } from "../http/context";
@@ -7,7 +7,10 @@ import { route } from "../http/contract";
 import { sessionResponse } from "../http/schemas";
 import { sessionAnswer } from "../http/session-answer";
 
-const wechatCodeField = z.string().min(1).max(256).meta({ description: "The code from wx.login() (single use, valid 5 minutes)" });
+const wechatCodeField = z
+  .string()
+  .check(z.minLength(1), z.maxLength(256))
+  .register(z.globalRegistry, { description: "The code from wx.login() (single use, valid 5 minutes)" });
 
 const wechatLoginRoute = route({
   operationId: "wechatLogin",
@@ -22,8 +25,8 @@ const wechatLoginRoute = route({
       status: 200,
       description: "Signed in, or a phone is required first.",
       schema: z.discriminatedUnion("status", [
-        sessionResponse.extend({ status: z.literal("signed_in"), isNewUser: z.literal(false) }),
-        z.object({ status: z.literal("phone_required"), wechatTicket: z.string(), expiresIn: z.number().int() }),
+        z.extend(sessionResponse, { status: z.literal("signed_in"), isNewUser: z.literal(false) }),
+        z.object({ status: z.literal("phone_required"), wechatTicket: z.string(), expiresIn: z.number().check(z.int()) }),
       ]),
     },
   ],
@@ -38,10 +41,13 @@ const wechatPhoneRoute = route({
     "Exchanges the `getPhoneNumber` button's code for the user's phone (getuserphonenumber) and signs in or registers with it; no SMS is sent. " +
     "With the `wechatTicket` from wechatLogin, that WeChat identity is linked to the user.",
   body: z.strictObject({
-    phoneCode: z.string().min(1).max(256).meta({ description: "The code from the getPhoneNumber button (single use, valid 5 minutes)" }),
-    wechatTicket: z.string().min(1).max(1024).optional(),
+    phoneCode: z
+      .string()
+      .check(z.minLength(1), z.maxLength(256))
+      .register(z.globalRegistry, { description: "The code from the getPhoneNumber button (single use, valid 5 minutes)" }),
+    wechatTicket: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   }),
-  answers: [{ status: 200, description: "Signed in.", schema: sessionResponse.extend({ isNewUser: z.boolean() }) }],
+  answers: [{ status: 200, description: "Signed in.", schema: z.extend(sessionResponse, { isNewUser: z.boolean() }) }],
   errors: [
     "wechat_code_invalid",
     "invalid_phone",

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { publicKeys } from "../auth/access-token";
 import type { AppEnv } from "../http/app-env";
 import { route } from "../http/contract";
 
 const jwkSchema = z
   .object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string(), kid: z.string(), alg: z.literal("EdDSA"), use: z.literal("sig") })
-  .meta({ id: "Jwk" });
+  .register(z.globalRegistry, { id: "Jwk" });
 
 const jwks = route({
   operationId: "jwks",

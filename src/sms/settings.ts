@@ -4,8 +4,10 @@
  * Every message here names what is wrong and never echoes a value: these strings reach the logs
  * and /healthz, and some of the settings are secrets.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { PURPOSES, type Purpose } from "../codes/purpose";
+import { addIssue, preprocess } from "../platform/settings/parse";
+import "../platform/zod-messages";
 import { NOTICES, type Notice } from "./types";
 
 /** wrangler hands `[vars]` over as strings, or as numbers when written unquoted in TOML. */
@@ -20,11 +22,11 @@ function asText(value: unknown): unknown {
 export const str = (what = "a string") => z.string({ error: (iss) => (iss.input === undefined ? "missing" : `must be ${what}`) });
 
 /** A required, non-empty setting. */
-export const requiredText = () => z.preprocess(asText, str().min(1, "missing"));
+export const requiredText = () => preprocess(asText, str().check(z.minLength(1, "missing")));
 
 /** An optional setting with a default; an empty value counts as unset. */
 export const textWithDefault = (fallback: string) =>
-  z.preprocess((v) => {
+  preprocess((v) => {
     const text = asText(v);
     return text === undefined || text === "" ? fallback : text;
   }, str());
@@ -34,29 +36,33 @@ export const textWithDefault = (fallback: string) =>
  * `originOnly` refuses a path: Aliyun signs the request path, so a prefix would break signing.
  */
 export const urlSetting = (fallback: string, originOnly: boolean) =>
-  textWithDefault(fallback).pipe(
-    z.string().transform((text, ctx) => {
-      let url: URL;
-      try {
-        url = new URL(text);
-      } catch {
-        ctx.addIssue({ code: "custom", message: "must be an absolute http(s) URL" });
-        return z.NEVER;
-      }
-      if (url.protocol !== "https:" && url.protocol !== "http:") {
-        ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
-        return z.NEVER;
-      }
-      if (url.search || url.hash || url.username || url.password) {
-        ctx.addIssue({ code: "custom", message: "must not carry a query, fragment or credentials" });
-        return z.NEVER;
-      }
-      if (originOnly && url.pathname !== "/") {
-        ctx.addIssue({ code: "custom", message: "must be an origin such as https://host[:port], without a path" });
-        return z.NEVER;
-      }
-      return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
-    }),
+  z.pipe(
+    textWithDefault(fallback),
+    z.pipe(
+      z.string(),
+      z.transform((text: string, payload) => {
+        let url: URL;
+        try {
+          url = new URL(text);
+        } catch {
+          addIssue(payload, "must be an absolute http(s) URL");
+          return z.NEVER;
+        }
+        if (url.protocol !== "https:" && url.protocol !== "http:") {
+          addIssue(payload, "must be an http(s) URL");
+          return z.NEVER;
+        }
+        if (url.search || url.hash || url.username || url.password) {
+          addIssue(payload, "must not carry a query, fragment or credentials");
+          return z.NEVER;
+        }
+        if (originOnly && url.pathname !== "/") {
+          addIssue(payload, "must be an origin such as https://host[:port], without a path");
+          return z.NEVER;
+        }
+        return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+      }),
+    ),
   );
 
 /** A provider's templates: one per purpose, and one per notice it sends. */
@@ -76,9 +82,9 @@ const REQUIRED_PURPOSES = ["login", "register", "reset_password", "change_phone"
  * `reauthenticate` is optional and falls back to the `login` template (both say "your code is
  * …"), so adding the purpose did not break existing settings.
  */
-export const templateMap = <T extends z.ZodType<string, unknown>>(template: T) => {
+export const templateMap = <T extends z.ZodMiniType<string, unknown>>(template: T) => {
   const described = `a JSON object with keys ${REQUIRED_PURPOSES.join(", ")}`;
-  return z.preprocess(
+  return preprocess(
     (v) => {
       if (typeof v !== "string") return v === undefined ? v : "not a JSON object";
       try {
@@ -87,29 +93,30 @@ export const templateMap = <T extends z.ZodType<string, unknown>>(template: T) =
         return "not a JSON object";
       }
     },
-    z
-      .strictObject(
+    z.pipe(
+      z.strictObject(
         {
           login: template,
           register: template,
           reset_password: template,
           change_phone: template,
-          reauthenticate: template.optional(),
+          reauthenticate: z.optional(template),
           // Notices (types.ts NOTICES): optional; a provider without the template sends none.
-          phone_changed: template.optional(),
+          phone_changed: z.optional(template),
         },
         { error: (iss) => (iss.input === undefined ? `missing (${described})` : `must be ${described}`) },
-      )
-      .transform((map): TemplateMap<z.output<T>> => {
+      ),
+      z.transform((map): TemplateMap<z.output<T>> => {
         // The generic shape is beyond zod's inference here; the keys are the ones declared above.
         const m = map as Record<(typeof REQUIRED_PURPOSES)[number], z.output<T>> & Partial<Record<"reauthenticate" | Notice, z.output<T>>>;
         return { ...m, reauthenticate: m.reauthenticate ?? m.login };
       }),
+    ),
   );
 };
 
 /** Flattens zod issues to "SETTING[.key]: what is wrong" (names and reasons only, no values). */
-export function settingProblems(error: z.ZodError): string[] {
+export function settingProblems(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join(".");
     // Unknown keys inside a template map are reported on the map itself; name them (keys are

@@ -5,7 +5,7 @@
  * Nothing here logs: the answers carry session_key and access tokens, which never leave this file
  * except the access token, which goes only to the Durable Object's memory and back into a URL.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 
 export interface WechatSettings {
   appId: string;
@@ -42,7 +42,10 @@ async function exchange(url: string, init: RequestInit, timeoutMs: number): Prom
   return { ok: true, value: body };
 }
 
-const sessionAnswer = z.object({ openid: z.string().min(1).max(128), unionid: z.string().min(1).max(128).optional() });
+const sessionAnswer = z.object({
+  openid: z.string().check(z.minLength(1), z.maxLength(128)),
+  unionid: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+});
 
 export interface WechatIdentity {
   openid: string;
@@ -59,7 +62,7 @@ export async function codeToSession(settings: WechatSettings, code: string): Pro
   return { ok: true, value: parsed.data.unionid ? { openid: parsed.data.openid, unionid: parsed.data.unionid } : { openid: parsed.data.openid } };
 }
 
-const tokenAnswer = z.object({ access_token: z.string().min(1), expires_in: z.number().int().positive() });
+const tokenAnswer = z.object({ access_token: z.string().check(z.minLength(1)), expires_in: z.number().check(z.int(), z.positive()) });
 
 /** POST /cgi-bin/stable_token: the app's access token; `forceRefresh` asks for a new one even if the current one is still valid. */
 export async function stableToken(settings: WechatSettings, forceRefresh: boolean): Promise<WechatResult<{ token: string; expiresIn: number }>> {
@@ -77,9 +80,9 @@ export async function stableToken(settings: WechatSettings, forceRefresh: boolea
 
 const phoneAnswer = z.object({
   phone_info: z.object({
-    purePhoneNumber: z.string().min(1).max(32),
-    countryCode: z.union([z.string(), z.number()]).transform(String),
-    watermark: z.object({ appid: z.string() }).partial().optional(),
+    purePhoneNumber: z.string().check(z.minLength(1), z.maxLength(32)),
+    countryCode: z.pipe(z.union([z.string(), z.number()]), z.transform(String)),
+    watermark: z.optional(z.partial(z.object({ appid: z.string() }))),
   }),
 });
 

@@ -5,20 +5,24 @@
  * what is sent. The phone goes out whole (E.164): the receiver is the operator's own system. No
  * payload ever carries a code, password or token.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { PURPOSES } from "../../codes/purpose";
 import type { DomainEvent } from "../types";
 
-const userId = z.string().meta({ description: "The user's id" });
-const phone = z.string().meta({ description: "E.164, e.g. +8613800138000", example: "+8613800138000" });
-const method = z.enum(["sms", "password", "registration", "wechat", "one_tap"]).meta({ description: "How the user signed in or was created" });
+const userId = z.string().register(z.globalRegistry, { description: "The user's id" });
+const phone = z.string().register(z.globalRegistry, { description: "E.164, e.g. +8613800138000", example: "+8613800138000" });
+const method = z
+  .enum(["sms", "password", "registration", "wechat", "one_tap"])
+  .register(z.globalRegistry, { description: "How the user signed in or was created" });
 
 const DATA = {
   "user.created": z.object({ userId, phone, method }),
-  "user.signed_in": z.object({ userId, phone: phone.nullable(), method, isNewUser: z.boolean() }),
+  "user.signed_in": z.object({ userId, phone: z.nullable(phone), method, isNewUser: z.boolean() }),
   "session.ended": z.object({
     userId,
-    sessionId: z.string().optional().meta({ description: "The session that ended (the access tokens' `sid`); absent when several ended at once" }),
+    sessionId: z
+      .optional(z.string())
+      .register(z.globalRegistry, { description: "The session that ended (the access tokens' `sid`); absent when several ended at once" }),
     reason: z.enum([
       "logout",
       "password_reset",
@@ -32,20 +36,23 @@ const DATA = {
       "admin",
     ]),
   }),
-  "session.reuse_detected": z.object({ userId, sessionId: z.string().meta({ description: "The session that was ended (the access tokens' `sid`)" }) }),
-  "user.phone_changed": z.object({ userId, from: phone.nullable(), to: phone }),
-  "user.password_changed": z.object({ userId, phone: phone.nullable(), reason: z.enum(["reset", "set", "changed"]) }),
-  "user.banned": z.object({ userId, reason: z.string().meta({ description: "The operator's reason, as given to the admin API" }) }),
+  "session.reuse_detected": z.object({
+    userId,
+    sessionId: z.string().register(z.globalRegistry, { description: "The session that was ended (the access tokens' `sid`)" }),
+  }),
+  "user.phone_changed": z.object({ userId, from: z.nullable(phone), to: phone }),
+  "user.password_changed": z.object({ userId, phone: z.nullable(phone), reason: z.enum(["reset", "set", "changed"]) }),
+  "user.banned": z.object({ userId, reason: z.string().register(z.globalRegistry, { description: "The operator's reason, as given to the admin API" }) }),
   "user.unbanned": z.object({ userId }),
   "phone.locked": z.object({ phone, reason: z.enum(["guesses", "password"]) }),
-  "prefix.blocked": z.object({ range: z.string().meta({ description: "The blocked number range (a phone's first digits)" }) }),
-  "budget.exhausted": z.object({ budget: z.number().int().meta({ description: "The daily SMS budget that was spent" }) }),
+  "prefix.blocked": z.object({ range: z.string().register(z.globalRegistry, { description: "The blocked number range (a phone's first digits)" }) }),
+  "budget.exhausted": z.object({ budget: z.number().check(z.int()).register(z.globalRegistry, { description: "The daily SMS budget that was spent" }) }),
   "sms.failed": z.object({
     phone,
     purpose: z.enum(PURPOSES),
     provider: z.string(),
-    providerCode: z.string().meta({ description: "The provider's own error code, e.g. isv.AMOUNT_NOT_ENOUGH" }),
-    kind: z.string().meta({ description: "invalid_number, retryable, rejected or throttled" }),
+    providerCode: z.string().register(z.globalRegistry, { description: "The provider's own error code, e.g. isv.AMOUNT_NOT_ENOUGH" }),
+    kind: z.string().register(z.globalRegistry, { description: "invalid_number, retryable, rejected or throttled" }),
   }),
 } as const;
 
@@ -73,7 +80,7 @@ export type WebhookEvent = { [T in WebhookType]: { type: T; data: Data<T> } }[We
 export function webhookBodySchema<T extends WebhookType>(type: T) {
   return z.object({
     type: z.literal(type),
-    timestamp: z.iso.datetime().meta({ description: "When the event happened (ISO 8601, UTC)" }),
+    timestamp: z.iso.datetime().register(z.globalRegistry, { description: "When the event happened (ISO 8601, UTC)" }),
     data: DATA[type],
   });
 }
@@ -81,7 +88,7 @@ export function webhookBodySchema<T extends WebhookType>(type: T) {
 export interface WebhookContract {
   name: WebhookType;
   summary: string;
-  body: z.ZodType;
+  body: z.core.$ZodType;
 }
 
 export const WEBHOOK_CONTRACTS: WebhookContract[] = WEBHOOK_TYPES.map((name) => ({ name, summary: SUMMARIES[name], body: webhookBodySchema(name) }));

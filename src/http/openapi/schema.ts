@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** zod schemas as OpenAPI 3.1 Schema Objects, shared by the routes' and the webhooks' parts of the document. */
 
@@ -9,14 +9,15 @@ export type OpenApiDocument = JsonObject & { openapi: string; paths: Record<stri
 export const COMPONENT_REF = "#/components/schemas/";
 
 /**
- * A zod schema as an OpenAPI 3.1 Schema Object (JSON Schema 2020-12). Schemas that carry a
- * `.meta({ id })` (User, Error) go to components.schemas once and are referenced from everywhere.
+ * A zod schema as an OpenAPI 3.1 Schema Object (JSON Schema 2020-12). Schemas registered with an
+ * id (`.register(z.globalRegistry, { id })`: User, Error) go to components.schemas once and are
+ * referenced from everywhere.
  *
  * io "input" for bodies and answers alike: request objects are strictObject, so unknown fields are
  * refused (additionalProperties: false); answer objects stay open, so a client must ignore a field
  * it does not know yet, which lets the API add fields without breaking anyone.
  */
-export function toSchema(schema: z.ZodType, components: Record<string, Json>): Json {
+export function toSchema(schema: z.core.$ZodType, components: Record<string, Json>): Json {
   const generated = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input" }) as JsonObject;
   // $schema would name plain 2020-12; an OpenAPI 3.1 Schema Object uses the document's dialect.
   const { $schema: _dialect, $defs, ...root } = generated;

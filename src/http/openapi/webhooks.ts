@@ -1,11 +1,11 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { type Json, type JsonObject, toSchema } from "./schema";
 
 /** An outgoing webhook: its event type and the schema of the JSON body POSTed to the receiver. */
 export interface DocumentedWebhook {
   name: string;
   summary: string;
-  body: z.ZodType;
+  body: z.core.$ZodType;
 }
 
 const WEBHOOK_HEADERS = [

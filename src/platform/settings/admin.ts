@@ -1,5 +1,5 @@
-import * as z from "zod";
-import { int, list } from "./parse";
+import * as z from "zod/mini";
+import { int, list, preprocess } from "./parse";
 
 /**
  * The admin API and console (docs/admin.md). Either credential turns them on; with neither, every
@@ -11,8 +11,8 @@ import { int, list } from "./parse";
  *   Cf-Access-Jwt-Assertion JWT is verified against the team's published keys. Both or neither.
  */
 export const adminSettings = {
-  ADMIN_API_KEYS: list("").pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/, "SHA-256 hashes in lowercase hex (npm run admin-key:new)"))),
-  ACCESS_TEAM_DOMAIN: z.preprocess(
+  ADMIN_API_KEYS: z.pipe(list(""), z.array(z.string().check(z.regex(/^[0-9a-f]{64}$/, "SHA-256 hashes in lowercase hex (npm run admin-key:new)")))),
+  ACCESS_TEAM_DOMAIN: preprocess(
     (v) =>
       typeof v === "string"
         ? v
@@ -20,12 +20,9 @@ export const adminSettings = {
             .replace(/^https:\/\//, "")
             .replace(/\/+$/, "") || undefined
         : v,
-    z
-      .string()
-      .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, "a host name such as your-team.cloudflareaccess.com")
-      .optional(),
+    z.optional(z.string().check(z.regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, "a host name such as your-team.cloudflareaccess.com"))),
   ),
-  ACCESS_AUD: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "the Application Audience (AUD) tag").optional()),
+  ACCESS_AUD: preprocess((v) => (v === "" ? undefined : v), z.optional(z.string().check(z.minLength(16, "the Application Audience (AUD) tag")))),
   /** Days the audit trail is kept; the daily Cron Trigger deletes older entries. */
   AUDIT_RETENTION_DAYS: int(30, 1, 3650),
 };

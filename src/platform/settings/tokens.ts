@@ -1,6 +1,6 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { DEV_JWT_KEY, DEV_KID_PREFIX, type PrivateJwk } from "./dev-jwt-key";
-import { int } from "./parse";
+import { addIssue, int, preprocess } from "./parse";
 
 export { DEV_JWT_KEY, type PrivateJwk };
 
@@ -13,7 +13,7 @@ export { DEV_JWT_KEY, type PrivateJwk };
  * tests fall back to DEV_JWT_KEY below, whose `kid` prefix makes production refuse it.
  */
 
-const base64url = (length: number) => z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${length}}$`), `must be ${length} base64url characters`);
+const base64url = (length: number) => z.string().check(z.regex(new RegExp(`^[A-Za-z0-9_-]{${length}}$`), `must be ${length} base64url characters`));
 
 const privateJwk = z.object({
   kty: z.literal("OKP", { error: 'kty must be "OKP"' }),
@@ -21,10 +21,10 @@ const privateJwk = z.object({
   // 32-byte Ed25519 keys: 43 base64url characters without padding.
   x: base64url(43),
   d: base64url(43),
-  kid: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "kid must be 1–64 characters of A-Z a-z 0-9 . _ -"),
+  kid: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, "kid must be 1–64 characters of A-Z a-z 0-9 . _ -")),
 });
 
-const keyList = z.preprocess(
+const keyList = preprocess(
   (v) => {
     if (v === undefined || v === "") return undefined;
     if (typeof v !== "string") return v;
@@ -34,17 +34,18 @@ const keyList = z.preprocess(
       return "not JSON";
     }
   },
-  z
-    .array(privateJwk, { error: "must be a JSON array of private Ed25519 JWKs (npm run keys:new prints one)" })
-    .min(1, "must hold at least one key")
-    .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "every key needs its own kid")
-    .optional(),
+  z.optional(
+    z.array(privateJwk, { error: "must be a JSON array of private Ed25519 JWKs (npm run keys:new prints one)" }).check(
+      z.minLength(1, "must hold at least one key"),
+      z.refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "every key needs its own kid"),
+    ),
+  ),
 );
 
 export const tokenSettings = {
   JWT_PRIVATE_KEYS: keyList,
-  JWT_ISSUER: z.string().min(1).max(256).default("edge-phone-auth"),
-  JWT_AUDIENCE: z.string().min(1).max(256).default("edge-phone-auth"),
+  JWT_ISSUER: z._default(z.string().check(z.minLength(1), z.maxLength(256)), "edge-phone-auth"),
+  JWT_AUDIENCE: z._default(z.string().check(z.minLength(1), z.maxLength(256)), "edge-phone-auth"),
   ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 86400),
   REFRESH_REUSE_GRACE_SECONDS: int(10, 1, 300),
   SESSIONS_PER_USER: int(10, 1, 1000),
@@ -56,19 +57,15 @@ export const tokenSettings = {
  * The signing keys: the given ones, or the development key outside production. In production a
  * missing key set and the development key are refused (the setting is named, never a value).
  */
-export function signingKeys(cfg: { ENVIRONMENT: string; JWT_PRIVATE_KEYS?: PrivateJwk[] | undefined }, ctx: z.RefinementCtx): PrivateJwk[] {
+export function signingKeys(cfg: { ENVIRONMENT: string; JWT_PRIVATE_KEYS?: PrivateJwk[] | undefined }, payload: z.core.ParsePayload): PrivateJwk[] {
   const keys = cfg.JWT_PRIVATE_KEYS;
   if (cfg.ENVIRONMENT !== "production") return keys ?? [DEV_JWT_KEY];
   if (!keys) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["JWT_PRIVATE_KEYS"],
-      message: "missing; run `npm run keys:new`, then `wrangler secret put JWT_PRIVATE_KEYS --env production`",
-    });
+    addIssue(payload, "missing; run `npm run keys:new`, then `wrangler secret put JWT_PRIVATE_KEYS --env production`", ["JWT_PRIVATE_KEYS"]);
     return [];
   }
   if (keys.some((k) => k.kid.startsWith(DEV_KID_PREFIX) || k.d === DEV_JWT_KEY.d)) {
-    ctx.addIssue({ code: "custom", path: ["JWT_PRIVATE_KEYS"], message: "the development key is refused in production; run `npm run keys:new`" });
+    addIssue(payload, "the development key is refused in production; run `npm run keys:new`", ["JWT_PRIVATE_KEYS"]);
   }
   return keys;
 }

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { bool, int, list } from "./parse";
 
 /**
@@ -8,13 +8,13 @@ import { bool, int, list } from "./parse";
  * token solved on someone else's page (with our public site key) is refused.
  */
 export const turnstileSettings = {
-  TURNSTILE_SECRET_KEY: z.string().optional(),
+  TURNSTILE_SECRET_KEY: z.optional(z.string()),
   TURNSTILE_TIMEOUT_MS: int(3000, 100, 30000),
   TURNSTILE_REQUIRED: bool(true),
   /** Hostnames siteverify may answer for (comma-separated); unset outside production means unchecked. */
   TURNSTILE_HOSTNAMES: list(""),
   /** The widget's `action`, checked when set. */
-  TURNSTILE_ACTION: z.string().max(32).optional(),
+  TURNSTILE_ACTION: z.optional(z.string().check(z.maxLength(32))),
 };
 
 interface TurnstileConfig {

@@ -1,5 +1,5 @@
-import * as z from "zod";
-import { int, list } from "./parse";
+import * as z from "zod/mini";
+import { addIssue, int, list } from "./parse";
 
 /**
  * Webhook settings (docs/webhooks.md). No WEBHOOK_URL: nothing is queued. With one, WEBHOOK_SECRET
@@ -23,16 +23,19 @@ export function webhookKey(secret: string): Uint8Array<ArrayBuffer> | undefined 
   }
 }
 
-const urls = list("").pipe(
+const urls = z.pipe(
+  list(""),
   z.array(
-    z.string().refine((text) => {
-      try {
-        const url = new URL(text);
-        return (url.protocol === "https:" || url.protocol === "http:") && !url.username && !url.password;
-      } catch {
-        return false;
-      }
-    }, "each must be an absolute http(s) URL without credentials"),
+    z.string().check(
+      z.refine((text) => {
+        try {
+          const url = new URL(text);
+          return (url.protocol === "https:" || url.protocol === "http:") && !url.username && !url.password;
+        } catch {
+          return false;
+        }
+      }, "each must be an absolute http(s) URL without credentials"),
+    ),
   ),
 );
 
@@ -41,10 +44,11 @@ export const webhookSettings = {
   WEBHOOK_URL: urls,
   /** Standard Webhooks secret: `whsec_` + base64 of 24–64 random bytes. */
   WEBHOOK_SECRET: z
-    .string()
-    .optional()
-    .transform((v) => (v?.trim() ? v.trim() : undefined))
-    .refine((v) => v === undefined || webhookKey(v) !== undefined, "must be whsec_ followed by base64 of 24 to 64 bytes"),
+    .pipe(
+      z.optional(z.string()),
+      z.transform((v: string | undefined) => (v?.trim() ? v.trim() : undefined)),
+    )
+    .check(z.refine((v) => v === undefined || webhookKey(v) !== undefined, "must be whsec_ followed by base64 of 24 to 64 bytes")),
   /** How long the queue consumer waits for a receiver's answer before the attempt counts as failed. */
   WEBHOOK_TIMEOUT_MS: int(10000, 500, 30000),
 };
@@ -52,13 +56,13 @@ export const webhookSettings = {
 type WebhookConfig = { ENVIRONMENT: string; WEBHOOK_URL: string[]; WEBHOOK_SECRET?: string | undefined };
 
 /** The rules across settings; called from the config's transform. */
-export function checkWebhookSettings(cfg: WebhookConfig, ctx: z.RefinementCtx): void {
+export function checkWebhookSettings(cfg: WebhookConfig, payload: z.core.ParsePayload): void {
   if (cfg.WEBHOOK_URL.length === 0) return;
   if (cfg.WEBHOOK_SECRET === undefined) {
     const where = cfg.ENVIRONMENT === "production" ? "`wrangler secret put WEBHOOK_SECRET --env production`" : ".dev.vars";
-    ctx.addIssue({ code: "custom", path: ["WEBHOOK_SECRET"], message: `missing; required when WEBHOOK_URL is set (${where})` });
+    addIssue(payload, `missing; required when WEBHOOK_URL is set (${where})`, ["WEBHOOK_SECRET"]);
   }
   if (cfg.ENVIRONMENT === "production" && cfg.WEBHOOK_URL.some((url) => !url.startsWith("https:"))) {
-    ctx.addIssue({ code: "custom", path: ["WEBHOOK_URL"], message: "must be https in production (webhooks carry phone numbers)" });
+    addIssue(payload, "must be https in production (webhooks carry phone numbers)", ["WEBHOOK_URL"]);
   }
 }

@@ -1,35 +1,37 @@
-import * as z from "zod";
-import { int } from "./parse";
+import * as z from "zod/mini";
+import { int, preprocess } from "./parse";
 
 /**
  * WeChat Mini Program sign-in (docs/wechat-and-one-tap.md). The app id and secret are optional
  * here: without them the WeChat routes answer 503 wechat_not_configured and everything else runs,
  * as a missing SMS provider only stops sending. The secret is never echoed: a bad value is named.
  */
-const optionalText = z.preprocess((v) => (typeof v === "string" ? v.trim() || undefined : v), z.string().optional());
+const optionalText = preprocess((v) => (typeof v === "string" ? v.trim() || undefined : v), z.optional(z.string()));
 
 /**
  * An http(s) URL without a trailing slash, so paths can be appended. `originOnly` refuses a path
  * (Aliyun signs the request path "/", so a prefix would break signing).
  */
 export const baseUrl = (fallback: string, originOnly = false) =>
-  z.preprocess(
+  preprocess(
     (v) => (v === undefined || v === "" ? fallback : typeof v === "string" ? v.trim() : v),
-    z
-      .string()
-      .refine(
-        (text) => {
-          try {
-            const url = new URL(text);
-            const plain = !url.search && !url.hash && !url.username && !url.password && (!originOnly || url.pathname === "/");
-            return (url.protocol === "https:" || url.protocol === "http:") && plain;
-          } catch {
-            return false;
-          }
-        },
-        originOnly ? "must be an http(s) origin such as https://host[:port]" : "must be an absolute http(s) URL without query, fragment or credentials",
-      )
-      .transform((text) => text.replace(/\/+$/, "")),
+    z.pipe(
+      z.string().check(
+        z.refine(
+          (text) => {
+            try {
+              const url = new URL(text);
+              const plain = !url.search && !url.hash && !url.username && !url.password && (!originOnly || url.pathname === "/");
+              return (url.protocol === "https:" || url.protocol === "http:") && plain;
+            } catch {
+              return false;
+            }
+          },
+          originOnly ? "must be an http(s) origin such as https://host[:port]" : "must be an absolute http(s) URL without query, fragment or credentials",
+        ),
+      ),
+      z.transform((text: string) => text.replace(/\/+$/, "")),
+    ),
   );
 
 export const wechatSettings = {

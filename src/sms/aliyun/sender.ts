@@ -6,7 +6,7 @@
  * POST, so both signature versions send POST / with every parameter in the query string and an
  * empty body (the shape Aliyun's own SDK sends).
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Phone } from "../../phone/phone";
 import { httpsProblems, noticesOf, requiredText, settingProblems, str, type TemplateMap, templateMap, textWithDefault, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
@@ -33,11 +33,18 @@ const settingsSchema = z.object({
   ALIYUN_ACCESS_KEY_ID: requiredText(),
   ALIYUN_ACCESS_KEY_SECRET: requiredText(),
   ALIYUN_SIGN_NAME: requiredText(),
-  ALIYUN_TEMPLATE_CODES: templateMap(str("a template code string").regex(/^[A-Za-z0-9_]+$/, "must be a template code such as SMS_123456789")),
-  ALIYUN_TEMPLATE_PARAM_NAME: textWithDefault("code").pipe(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a template variable name such as code")),
-  ALIYUN_SIGNATURE: textWithDefault("v3")
-    .transform((s) => s.toLowerCase())
-    .pipe(z.enum(["v3", "v2"], { error: "must be v3 or v2" })),
+  ALIYUN_TEMPLATE_CODES: templateMap(str("a template code string").check(z.regex(/^[A-Za-z0-9_]+$/, "must be a template code such as SMS_123456789"))),
+  ALIYUN_TEMPLATE_PARAM_NAME: z.pipe(
+    textWithDefault("code"),
+    z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a template variable name such as code")),
+  ),
+  ALIYUN_SIGNATURE: z.pipe(
+    z.pipe(
+      textWithDefault("v3"),
+      z.transform((s: string) => s.toLowerCase()),
+    ),
+    z.enum(["v3", "v2"], { error: "must be v3 or v2" }),
+  ),
 });
 
 /** Reads the ALIYUN_* settings; names what is missing or malformed, never the values. */

@@ -5,8 +5,9 @@
  *   Authorization: base64(sid:ts), ts = yyyyMMddHHmmss in Beijing time
  *   {"to","appId","templateId","datas":[code, minutes]}
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Phone } from "../../phone/phone";
+import { preprocess } from "../../platform/settings/parse";
 import { httpsProblems, noticesOf, requiredText, settingProblems, str, type TemplateMap, templateMap, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
 import { type Notice, type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender, type ThrottleWindow } from "../types";
@@ -26,7 +27,7 @@ export interface RonglianSettings {
 // The SID and app id go into the URL path and the Authorization header, so anything but letters
 // and digits (which is all Ronglian issues) is a pasting mistake, reported instead of sent.
 const identifier = (what: string) =>
-  requiredText().pipe(z.string().regex(/^[A-Za-z0-9]+$/, `must be the ${what} from the Ronglian console (letters and digits)`));
+  z.pipe(requiredText(), z.string().check(z.regex(/^[A-Za-z0-9]+$/, `must be the ${what} from the Ronglian console (letters and digits)`)));
 
 const settingsSchema = z.object({
   RONGLIAN_BASE_URL: urlSetting(RONGLIAN_DEFAULT_BASE_URL, false),
@@ -35,7 +36,7 @@ const settingsSchema = z.object({
   RONGLIAN_APP_ID: identifier("APP ID"),
   // Template ids are numbers; JSON written by hand may hold them as numbers or strings.
   RONGLIAN_TEMPLATE_IDS: templateMap(
-    z.preprocess((v) => (typeof v === "number" ? String(v) : v), str("a template id").regex(/^\d+$/, "must be a numeric template id")),
+    preprocess((v) => (typeof v === "number" ? String(v) : v), str("a template id").check(z.regex(/^\d+$/, "must be a numeric template id"))),
   ),
 });
 

@@ -5,8 +5,9 @@
  *   X-TC-Action / X-TC-Version / X-TC-Timestamp / X-TC-Region, Authorization: TC3-HMAC-SHA256 …
  *   {"PhoneNumberSet":["+86…"],"SmsSdkAppId","SignName","TemplateId","TemplateParamSet":[code, minutes?]}
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Phone } from "../../phone/phone";
+import { preprocess } from "../../platform/settings/parse";
 import { httpsProblems, noticesOf, requiredText, settingProblems, str, type TemplateMap, templateMap, textWithDefault, urlSetting } from "../settings";
 import { exchange, field, httpFailureKind, type ProviderAnswer, type SenderClock, systemClock, unreadableAnswer } from "../transport";
 import { type Notice, type ProviderSetup, SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from "../types";
@@ -37,16 +38,20 @@ const settingsSchema = z.object({
   TENCENT_ENDPOINT: urlSetting(TENCENT_DEFAULT_ENDPOINT, true),
   TENCENT_SECRET_ID: requiredText(),
   TENCENT_SECRET_KEY: requiredText(),
-  TENCENT_SMS_SDK_APP_ID: requiredText().pipe(z.string().regex(/^\d+$/, "must be the numeric SdkAppId from the SMS console, e.g. 1400006666")),
+  TENCENT_SMS_SDK_APP_ID: z.pipe(requiredText(), z.string().check(z.regex(/^\d+$/, "must be the numeric SdkAppId from the SMS console, e.g. 1400006666"))),
   TENCENT_SIGN_NAME: requiredText(),
   // Template ids are numbers; JSON written by hand may hold them as numbers or strings.
   TENCENT_TEMPLATE_IDS: templateMap(
-    z.preprocess((v) => (typeof v === "number" ? String(v) : v), str("a template id").regex(/^\d+$/, "must be a numeric template id")),
+    preprocess((v) => (typeof v === "number" ? String(v) : v), str("a template id").check(z.regex(/^\d+$/, "must be a numeric template id"))),
   ),
-  TENCENT_REGION: textWithDefault("ap-guangzhou").pipe(z.string().regex(/^[a-z]+(-[a-z]+)+$/, "must be a region such as ap-guangzhou")),
-  TENCENT_TEMPLATE_PARAMS: textWithDefault("code")
-    .transform((s) => s.replace(/\s+/g, "").toLowerCase())
-    .pipe(z.enum(["code", "code,minutes"], { error: "must be code or code,minutes" })),
+  TENCENT_REGION: z.pipe(textWithDefault("ap-guangzhou"), z.string().check(z.regex(/^[a-z]+(-[a-z]+)+$/, "must be a region such as ap-guangzhou"))),
+  TENCENT_TEMPLATE_PARAMS: z.pipe(
+    z.pipe(
+      textWithDefault("code"),
+      z.transform((s: string) => s.replace(/\s+/g, "").toLowerCase()),
+    ),
+    z.enum(["code", "code,minutes"], { error: "must be code or code,minutes" }),
+  ),
 });
 
 /** Reads the TENCENT_* settings; names what is missing or malformed, never the values. */
