@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import type { RouterRoute } from "hono/types";
 import type { AppEnv } from "./http/app-env";
 import { ApiError } from "./http/errors/api-error";
 import { handleError } from "./http/errors/on-error";
@@ -90,10 +89,7 @@ export const app = new Hono<AppEnv>()
   )
   .route("/", healthRoutes)
   .route("/", wellKnownRoutes)
-  .route(
-    "/",
-    docsRoutes((): readonly RouterRoute[] => app.routes),
-  )
+  .route("/", docsRoutes)
   .route("/v1", v1)
   .route("/", adminConsoleRoutes)
   .notFound(() => {
