@@ -1,10 +1,10 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { type PreparedQuery, prepareQuery, runBatch } from "../db/batch";
 import type { Db } from "../db/client";
 import { identities, type SessionRow, sessions, type UserRow, users } from "../db/schema";
 import type { RequestScope } from "../platform/scope";
 import { type NewSession, newSessionFields, reportTrimmed, trimSessions } from "./sessions";
-import { phoneIdentityIs } from "./users";
 
 /**
  * The user signing in, as the statements of the sign-in's batch see it: `userId` is SQL for the
@@ -38,31 +38,77 @@ export async function startPhoneSession(
 ): Promise<{ user: UserRow; isNewUser: boolean; session: NewSession | undefined }> {
   const fields = await newSessionFields(scope, now);
   const newUserId = crypto.randomUUID();
-  const phoneIdentity = sql`${identities.provider} = 'phone' AND ${identities.identifier} = ${phone}`;
-  const signingIn: SigningIn = {
-    userId: sql`(SELECT ${identities.userId} FROM ${identities} WHERE ${phoneIdentity})`,
-    started: sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${fields.id})`,
+  const batch = compiledBatch(db);
+  const extra = withUser(batch.signingIn).map(prepareQuery);
+  const values: Record<Slot, unknown> = {
+    phone,
+    newUserId,
+    now,
+    sessionId: fields.id,
+    refreshHash: fields.refreshHash,
+    expiresAt: fields.expiresAt,
+    maxExpiresAt: fields.maxExpiresAt,
+    userAgent: fields.userAgent,
+    country: fields.country,
+    cap: scope.config.SESSIONS_PER_USER,
   };
-  // INSERT … SELECT (drizzle's insert().select()): the SELECT lists every column in the table's order.
-  const statements: BatchItem<"sqlite">[] = [
-    db
-      .insert(users)
-      .select(sql`SELECT ${newUserId}, NULL, NULL, NULL, ${now}, ${now}, NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM ${identities} WHERE ${phoneIdentity})`),
-    db.insert(identities).select(sql`SELECT 'phone', ${phone}, ${newUserId}, ${now} WHERE EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${newUserId})`),
-    db.insert(sessions).select(
-      sql`SELECT ${fields.id}, ${users.id}, ${fields.refreshHash}, ${now}, ${now}, ${fields.expiresAt}, ${fields.maxExpiresAt}, ${now}, ${fields.userAgent}, ${fields.country}
-            FROM ${identities} INNER JOIN ${users} ON ${users.id} = ${identities.userId}
-            WHERE ${phoneIdentity} AND ${users.bannedAt} IS NULL`,
-    ),
-    ...withUser(signingIn),
-    trimSessions(db, scope.config, signingIn.userId, fields.id, now, signingIn.started),
-    db.select({ user: users }).from(identities).innerJoin(users, eq(users.id, identities.userId)).where(phoneIdentityIs(phone)).limit(1),
-  ];
-  const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  const results = await runBatch(scope.env.DB, [...batch.before, ...extra, ...batch.after], values);
   const user = (results.at(-1) as { user: UserRow }[])[0]?.user;
   // The batch makes the phone's user if there was none: a missing row is a broken database.
   if (!user) throw new Error("phone sign-in: no user after the batch");
   const session = user.bannedAt === null ? { id: fields.id, refreshToken: fields.refreshToken, expiresAt: fields.expiresAt } : undefined;
   if (session) reportTrimmed(scope, user.id, results.at(-2) as Pick<SessionRow, "id" | "expiresAt" | "maxExpiresAt">[], now);
   return { user, isNewUser: user.id === newUserId, session };
+}
+
+/** Where each sign-in's values go in the compiled statements (sql.placeholder names). */
+type Slot = "phone" | "newUserId" | "now" | "sessionId" | "refreshHash" | "expiresAt" | "maxExpiresAt" | "userAgent" | "country" | "cap";
+const slot = (name: Slot) => sql.placeholder(name);
+
+interface CompiledBatch {
+  signingIn: SigningIn;
+  /** Before `withUser`'s statements: the user, its phone identity, the session. */
+  before: PreparedQuery[];
+  /** After them: the trim to the cap, then the user read back. */
+  after: PreparedQuery[];
+}
+
+// One per drizzle instance (one per D1 binding, src/http/context.ts): built at the first sign-in.
+const compiled = new WeakMap<Db, CompiledBatch>();
+
+/** The sign-in's statements, built once with placeholders (src/db/batch.ts says why). */
+function compiledBatch(db: Db): CompiledBatch {
+  let batch = compiled.get(db);
+  if (batch) return batch;
+  const phoneIdentity = sql`${identities.provider} = 'phone' AND ${identities.identifier} = ${slot("phone")}`;
+  const signingIn: SigningIn = {
+    userId: sql`(SELECT ${identities.userId} FROM ${identities} WHERE ${phoneIdentity})`,
+    started: sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${slot("sessionId")})`,
+  };
+  const now = slot("now");
+  // INSERT … SELECT (drizzle's insert().select()): the SELECT lists every column in the table's order.
+  const before: BatchItem<"sqlite">[] = [
+    db
+      .insert(users)
+      .select(
+        sql`SELECT ${slot("newUserId")}, NULL, NULL, NULL, ${now}, ${now}, NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM ${identities} WHERE ${phoneIdentity})`,
+      ),
+    db
+      .insert(identities)
+      .select(
+        sql`SELECT 'phone', ${slot("phone")}, ${slot("newUserId")}, ${now} WHERE EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${slot("newUserId")})`,
+      ),
+    db.insert(sessions).select(
+      sql`SELECT ${slot("sessionId")}, ${users.id}, ${slot("refreshHash")}, ${now}, ${now}, ${slot("expiresAt")}, ${slot("maxExpiresAt")}, ${now}, ${slot("userAgent")}, ${slot("country")}
+            FROM ${identities} INNER JOIN ${users} ON ${users.id} = ${identities.userId}
+            WHERE ${phoneIdentity} AND ${users.bannedAt} IS NULL`,
+    ),
+  ];
+  const after: BatchItem<"sqlite">[] = [
+    trimSessions(db, slot("cap"), signingIn.userId, slot("sessionId"), now, signingIn.started),
+    db.select({ user: users }).from(identities).innerJoin(users, eq(users.id, identities.userId)).where(phoneIdentity).limit(1),
+  ];
+  batch = { signingIn, before: before.map(prepareQuery), after: after.map(prepareQuery) };
+  compiled.set(db, batch);
+  return batch;
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lte, ne, notInArray, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gt, lte, ne, notInArray, or, type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { identities, type SessionRow, sessions, type UserRow, users } from "../db/schema";
@@ -67,7 +67,14 @@ export async function newSessionFields(scope: RequestScope, now: number): Promis
  * them) and drops the user's expired rows; it answers what it deleted. `userId` may be SQL (a
  * subquery, src/auth/phone-session.ts); `when` guards it (e.g. only if the new session was made).
  */
-export function trimSessions(db: Db, config: RequestScope["config"], userId: string | SQL, newSessionId: string, now: number, when?: SQL) {
+export function trimSessions(
+  db: Db,
+  cap: number | Placeholder,
+  userId: string | SQL,
+  newSessionId: string | Placeholder,
+  now: number | Placeholder,
+  when?: SQL,
+) {
   const live = and(eq(sessions.userId, userId), gt(sessions.expiresAt, now), gt(sessions.maxExpiresAt, now));
   const kept = db
     .select({ id: sessions.id })
@@ -75,7 +82,7 @@ export function trimSessions(db: Db, config: RequestScope["config"], userId: str
     .where(live)
     // The new session first whatever the clock says, then the newest.
     .orderBy(desc(sql`${sessions.id} = ${newSessionId}`), desc(sessions.createdAt), desc(sessions.id))
-    .limit(config.SESSIONS_PER_USER);
+    .limit(cap);
   return db
     .delete(sessions)
     .where(and(eq(sessions.userId, userId), or(lte(sessions.expiresAt, now), lte(sessions.maxExpiresAt, now), notInArray(sessions.id, kept)), when))
@@ -116,7 +123,7 @@ export async function startSession(
     userAgent: fields.userAgent,
     country: fields.country,
   });
-  const statements: Statement[] = [...before, insert, ...after, trimSessions(db, scope.config, userId, fields.id, now)];
+  const statements: Statement[] = [...before, insert, ...after, trimSessions(db, scope.config.SESSIONS_PER_USER, userId, fields.id, now)];
   const results = await db.batch(statements as [Statement, ...Statement[]]);
   reportTrimmed(scope, userId, results.at(-1) as Pick<SessionRow, "id" | "expiresAt" | "maxExpiresAt">[], now);
   return { id: fields.id, refreshToken: fields.refreshToken, expiresAt: fields.expiresAt };
