@@ -51,7 +51,11 @@ class AccessKeys {
     for (const jwk of Array.isArray(body.keys) ? (body.keys as (JsonWebKey & { kid?: unknown })[]) : []) {
       if (jwk?.kty !== "RSA" || typeof jwk.kid !== "string" || (jwk.alg !== undefined && jwk.alg !== "RS256") || (jwk.use !== undefined && jwk.use !== "sig"))
         continue;
-      keys.set(jwk.kid, await importJwk({ kty: "RSA", n: jwk.n, e: jwk.e }, "RS256", "verify"));
+      try {
+        keys.set(jwk.kid, await importJwk({ kty: "RSA", n: jwk.n, e: jwk.e }, "RS256", "verify"));
+      } catch {
+        // One unreadable key does not take the others down with it.
+      }
     }
     this.fetched = { keys, at: Date.now() };
     return this.fetched;

@@ -188,7 +188,8 @@ describe("Cloudflare Access assertions: keys fetched and refetched", () => {
   it("refuses none/HS256/expired/wrong-issuer assertions; an unknown kid refetches once, then waits; a certs outage is a 401", async () => {
     const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" };
-    let certsAnswer: () => Response = () => Response.json({ keys: [{ kty: "oct", kid: "junk" }, jwk] });
+    // A symmetric key and an unreadable RSA key beside the real one: skipped, the real one still works.
+    let certsAnswer: () => Response = () => Response.json({ keys: [{ kty: "oct", kid: "junk" }, { kty: "RSA", kid: "broken", n: "AA", e: "x" }, jwk] });
     const certs = vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
       if (new Request(input).url === `https://${team}/cdn-cgi/access/certs`) return certsAnswer();
       return new Response("unexpected", { status: 500 });
