@@ -110,3 +110,23 @@ test("GET /docs renders every endpoint, served by the Worker alone", { timeout: 
     await context?.close();
   }
 });
+
+/**
+ * The document, the page and the script are static assets; what hides them in production is
+ * wrangler.toml's run_worker_first (the Worker answers first, and DOCS_ENABLED=false makes it 404).
+ * The workerd tests call the Worker directly and never meet that routing: this checks it on a real
+ * `wrangler dev`, with the asset files present.
+ */
+test("with DOCS_ENABLED=false the assets behind /docs answer 404 too, through the Worker", { timeout: READY_TIMEOUT_MS + PAGE_TIMEOUT_MS }, async () => {
+  const hidden = await startDevServer({ label: "docs-off", vars: { DOCS_ENABLED: "false" } });
+  try {
+    for (const path of ["/openapi.json", "/docs", "/docs/assets/scalar-api-reference.js", "/docs/assets/reference", "/docs/assets/reference.html"]) {
+      const response = await fetch(`${hidden.base}${path}`, { redirect: "manual" });
+      assert.equal(response.status, 404, `${path} answered ${response.status}`);
+      const body = (await response.json()) as { error?: { code?: string } };
+      assert.equal(body.error?.code, "not_found", `${path} is the Worker's 404, not a static file`);
+    }
+  } finally {
+    await hidden.stop();
+  }
+});
