@@ -7,6 +7,7 @@
  * our JavaScript can change.
  */
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { BenchError, log } from "./common.ts";
 
 interface CallFrame {
@@ -85,7 +86,14 @@ function sectionsOf(bundleFile: string): (line: number) => string {
 /** Self time by owner and the heaviest functions, in ms per sign-in. */
 export function printProfile(profile: CpuProfile, signIns: number, bundleFile: string): void {
   const section = sectionsOf(bundleFile);
-  const ownerOf = (frame: CallFrame) => (frame.url ? section(frame.lineNumber) : frame.functionName.startsWith("(") ? frame.functionName : "(runtime)");
+  const bundleName = basename(bundleFile);
+  // Only the Worker's own script maps to the bundle's lines; workerd's built-in scripts
+  // (cloudflare-internal:d1-api, node-internal:…) and miniflare's wrappers are runtime, named by script.
+  const ownerOf = (frame: CallFrame) => {
+    if (frame.url === bundleName || frame.url.endsWith(`/${bundleName}`)) return section(frame.lineNumber);
+    if (frame.url) return `(runtime: ${frame.url})`;
+    return frame.functionName.startsWith("(") ? frame.functionName : "(runtime)";
+  };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => {
