@@ -10,33 +10,33 @@ export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(length));
 }
 
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+// Hex and base64 are the engine's own (Uint8Array.prototype.toHex / toBase64, Uint8Array.fromBase64:
+// TC39's base64 proposal, in V8 and so in workerd; types in ./uint8array-base64.d.ts). They run
+// for every code, token, hashed phone and log tag; the string-building versions they replace showed
+// in the sign-in's profile (docs/benchmark.md). test/unit/crypto.test.ts checks them against Buffer.
+const viewOf = (bytes: ArrayBuffer | Uint8Array) => (bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
 
-/** Lower-case hex. A table and one string, not Array.from + map + join: it runs for every hashed phone and tag. */
+/** Lower-case hex, two digits a byte. */
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let hex = "";
-  for (let i = 0; i < view.length; i++) hex += HEX[view[i]!];
-  return hex;
+  return viewOf(bytes).toHex();
 }
 
 export function toBase64(bytes: ArrayBuffer | Uint8Array): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let binary = "";
-  for (const byte of view) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  return viewOf(bytes).toBase64();
 }
 
+/** base64url without padding (RFC 4648 §5), as JWTs and our tokens use it. */
 export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
-  return toBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return viewOf(bytes).toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 /** Returns undefined instead of throwing on bad input: callers treat it as an invalid token. */
 export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  // The alphabet only, no padding: fromBase64 alone would also skip ASCII whitespace.
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
   try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+    // "loose": an unpadded last chunk is fine and its spare bits are ignored, as atob did.
+    return Uint8Array.fromBase64(text, { alphabet: "base64url", lastChunkHandling: "loose" });
   } catch {
     return undefined;
   }

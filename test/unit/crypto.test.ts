@@ -20,4 +20,10 @@ describe("encodings", () => {
       }),
     );
   });
+
+  it("fromBase64Url refuses what is not unpadded base64url, never throwing", () => {
+    for (const text of ["A", "ab=", "ab==", "a b", "a\nb", "ab+/", "ÿÿ"]) expect(fromBase64Url(text), text).toBeUndefined();
+    expect(fromBase64Url("")).toEqual(new Uint8Array());
+    expect(fromBase64Url("_-8")).toEqual(new Uint8Array([0xff, 0xef]));
+  });
 });
