@@ -68,11 +68,14 @@ export interface VerifyOptions {
   now?: number;
 }
 
+// fatal: invalid UTF-8 is an invalid token, not U+FFFD.
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 function decodeJson(part: string): JsonObject | undefined {
   const bytes = fromBase64Url(part);
   if (!bytes) return undefined;
   try {
-    const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+    const value: unknown = JSON.parse(utf8Decoder.decode(bytes));
     return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
   } catch {
     return undefined;

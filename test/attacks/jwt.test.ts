@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { decodeJwt, exportJWK, generateKeyPair, importJWK, type JWTPayload, SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEV_JWT_KEY } from "../../src/platform/settings/tokens";
+import { accessAssertion } from "../support/access";
 import { captureSms, get, signIn, tamper } from "../support/helpers";
 
 /**
@@ -194,15 +195,7 @@ describe("Cloudflare Access assertions: keys fetched and refetched", () => {
       if (new Request(input).url === `https://${team}/cdn-cgi/access/certs`) return certsAnswer();
       return new Response("unexpected", { status: 500 });
     });
-    const sign = (change: (jwt: SignJWT) => SignJWT = (jwt) => jwt, kid = "k1") =>
-      change(
-        new SignJWT({ email: "oncall@example.com" })
-          .setProtectedHeader({ alg: "RS256", kid })
-          .setIssuer(`https://${team}`)
-          .setAudience(aud)
-          .setIssuedAt()
-          .setExpirationTime("5m"),
-      ).sign(privateKey);
+    const sign = (change: (jwt: SignJWT) => SignJWT = (jwt) => jwt, kid = "k1") => change(accessAssertion({ team, aud, kid })).sign(privateKey);
 
     expect((await as(await sign())).status).toBe(200);
     const [, payload, signature] = (await sign()).split(".");
@@ -221,13 +214,7 @@ describe("Cloudflare Access assertions: keys fetched and refetched", () => {
     // The certs endpoint failing is a refusal, not an error page (another team: nothing cached).
     certsAnswer = () => new Response("down", { status: 503 });
     const down = "down-team.cloudflareaccess.com";
-    const downJwt = await new SignJWT({ email: "oncall@example.com" })
-      .setProtectedHeader({ alg: "RS256", kid: "k1" })
-      .setIssuer(`https://${down}`)
-      .setAudience(aud)
-      .setIssuedAt()
-      .setExpirationTime("5m")
-      .sign(privateKey);
+    const downJwt = await accessAssertion({ team: down, aud }).sign(privateKey);
     certs.mockImplementation(async (input) =>
       new Request(input).url === `https://${down}/cdn-cgi/access/certs` ? certsAnswer() : new Response("unexpected", { status: 500 }),
     );

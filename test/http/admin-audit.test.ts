@@ -1,8 +1,9 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { exportJWK, generateKeyPair } from "jose";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
+import { accessAssertion } from "../support/access";
 import { admin, waitForAudit } from "../support/admin";
 import { captureSms, get, json, post, requestCode, signIn, uniquePhone, wrongCode } from "../support/helpers";
 import { waitForBackground } from "../support/time";
@@ -106,14 +107,7 @@ describe("admin: Cloudflare Access", () => {
       if (url === `https://${team}/cdn-cgi/access/certs`) return Response.json({ keys: [jwk] });
       return new Response("unexpected", { status: 500 });
     });
-    const sign = (key: CryptoKey, audience = aud) =>
-      new SignJWT({ email: "oncall@example.com" })
-        .setProtectedHeader({ alg: "RS256", kid: "k1" })
-        .setIssuer(`https://${team}`)
-        .setAudience(audience)
-        .setIssuedAt()
-        .setExpirationTime("5m")
-        .sign(key);
+    const sign = (key: CryptoKey, audience = aud) => accessAssertion({ team, aud: audience }).sign(key);
     const accessEnv = { ADMIN_API_KEYS: "", ACCESS_TEAM_DOMAIN: team, ACCESS_AUD: aud };
     const as = (jwt: string) => get("/v1/admin/budget", { env: accessEnv, headers: { "Cf-Access-Jwt-Assertion": jwt } });
 
