@@ -3,10 +3,11 @@
  * node_modules into the Worker's static assets, ./public/docs/assets/, where GET /docs loads it
  * (src/routes/docs.ts), and renders the page itself there (reference.html) with
  * @scalar/hono-api-reference: built here, not in the Worker, so the Worker's bundle carries none
- * of Scalar's page renderer (1.8 KB gzip, docs/benchmark.md); GET /docs hands the file over. wrangler's own `[build]` step runs it (wrangler.toml), so a plain
- * `npx wrangler dev` or `npx wrangler deploy` works on a fresh clone; `npm test` runs it first
- * too, since the test runner reads wrangler.toml without building and wrangler refuses a config
- * whose assets directory is missing.
+ * of Scalar's page renderer (1.8 KB gzip, docs/benchmark.md); GET /docs hands the file over.
+ * wrangler's own `[build]` step runs it (wrangler.toml), so a plain `npx wrangler dev` or `npx
+ * wrangler deploy` works on a fresh clone; `npm test` runs it first too, since the test runner
+ * reads wrangler.toml without building and wrangler refuses a config whose assets directory is
+ * missing.
  *
  * Generated, not committed: the bundle is 4.3 MB (1.3 MB gzip) and its version is pinned by
  * @scalar/api-reference in package.json; ./public/docs/assets/ is git-ignored.
@@ -21,8 +22,9 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export const DOCS_SCRIPT_SOURCE = join(root, "node_modules/@scalar/api-reference/dist/browser/standalone.js");
-/** Must match DOCS_SCRIPT_PATH in src/routes/docs.ts (under the assets directory ./public). */
-export const DOCS_SCRIPT_TARGET = join(root, "public/docs/assets/scalar-api-reference.js");
+/** Must match DOCS_SCRIPT_PATH in src/routes/docs.ts: the script's URL path, and its file under the assets directory ./public. */
+const DOCS_SCRIPT_PATH = "/docs/assets/scalar-api-reference.js";
+export const DOCS_SCRIPT_TARGET = join(root, "public", DOCS_SCRIPT_PATH);
 
 /** Must match REFERENCE_PAGE_PATH in src/routes/docs.ts. */
 export const REFERENCE_PAGE_TARGET = join(root, "public/docs/assets/reference.html");
@@ -30,7 +32,7 @@ export const REFERENCE_PAGE_TARGET = join(root, "public/docs/assets/reference.ht
 /** The reference page's settings (docs/api.md): the document and the script from this Worker, nothing from other hosts. */
 const REFERENCE_CONFIG = {
   url: "/openapi.json",
-  cdn: "/docs/assets/scalar-api-reference.js",
+  cdn: DOCS_SCRIPT_PATH,
   pageTitle: "edge-phone-auth API",
   // Nothing from other hosts: no web fonts, no telemetry, no AI agent or MCP panels.
   withDefaultFonts: false,
