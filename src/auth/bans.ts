@@ -12,7 +12,11 @@ import type { RequestScope } from "../platform/scope";
  * row it loads with the session (src/http/context.ts). Banning also ends every session.
  */
 export function refuseBanned(scope: RequestScope, user: Pick<UserRow, "bannedAt">, phone: Phone, method: SignInMethod): void {
-  if (user.bannedAt === null) return;
+  if (user.bannedAt !== null) refuseDisabled(scope, phone, method);
+}
+
+/** The refusal itself, for a sign-in that already knows the account is banned (src/auth/phone-session.ts). */
+export function refuseDisabled(scope: RequestScope, phone: Phone, method: SignInMethod): never {
   publish(scope, { type: "sign_in.failed", phone, method, reason: "account_disabled" });
   throw new ApiError("account_disabled");
 }

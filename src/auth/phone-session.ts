@@ -1,4 +1,4 @@
-import { eq, type SQL, sql } from "drizzle-orm";
+import { type Column, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type PreparedQuery, prepareQuery, runBatch } from "../db/batch";
 import type { Db } from "../db/client";
@@ -22,12 +22,14 @@ export type WithUser = (user: SigningIn) => BatchItem<"sqlite">[];
 /**
  * A proven phone becomes a user and a session in one D1 round trip: one batch (atomic, and D1
  * runs one batch at a time) that creates the user and its phone identity if the phone has none,
- * inserts the session for the phone's user unless banned, runs `withUser`'s statements, trims the
- * user's sessions to the cap, and reads the user back. Looking the user up first would cost a
- * second round trip on every sign-in (docs/benchmark.md); since the batch decides with conditions
- * inside it, a registration racing it for the same phone can neither fail it nor make a second user.
+ * inserts the session for the phone's user unless banned (the insert reads the user back in its
+ * RETURNING clause), runs `withUser`'s statements and trims the user's sessions to the cap. Looking
+ * the user up first would cost a second round trip on every sign-in (docs/benchmark.md); since the
+ * batch decides with conditions inside it, a registration racing it for the same phone can neither
+ * fail it nor make a second user.
  *
- * `session` is undefined when the user is banned: nothing was started, and the caller refuses.
+ * `started: false` when the batch started no session: the batch makes the phone's user if there
+ * is none, so the only reason left is that the user was banned when the batch ran; the caller refuses.
  */
 export async function startPhoneSession(
   scope: RequestScope,
@@ -35,7 +37,7 @@ export async function startPhoneSession(
   phone: string,
   withUser: WithUser = () => [],
   now = Date.now(),
-): Promise<{ user: UserRow; isNewUser: boolean; session: NewSession | undefined }> {
+): Promise<{ started: true; user: UserRow; isNewUser: boolean; session: NewSession } | { started: false }> {
   const fields = await newSessionFields(scope, now);
   const newUserId = crypto.randomUUID();
   const batch = compiledBatch(db);
@@ -53,23 +55,29 @@ export async function startPhoneSession(
     cap: scope.config.SESSIONS_PER_USER,
   };
   const results = await runBatch(scope.env.DB, [...batch.before, ...extra, ...batch.after], values);
-  const user = (results.at(-1) as { user: UserRow }[])[0]?.user;
-  // The batch makes the phone's user if there was none: a missing row is a broken database.
-  if (!user) throw new Error("phone sign-in: no user after the batch");
-  const session = user.bannedAt === null ? { id: fields.id, refreshToken: fields.refreshToken, expiresAt: fields.expiresAt } : undefined;
-  if (session) reportTrimmed(scope, user.id, results.at(-2) as Pick<SessionRow, "id" | "expiresAt" | "maxExpiresAt">[], now);
-  return { user, isNewUser: user.id === newUserId, session };
+  const started = (results[batch.before.length - 1] as StartedFor[])[0];
+  if (!started) return { started: false };
+  // The insert's WHERE admits only a user who is not banned: the ban columns are null.
+  const user: UserRow = { ...started, bannedAt: null, banReason: null };
+  reportTrimmed(scope, user.id, results.at(-1) as Pick<SessionRow, "id" | "expiresAt" | "maxExpiresAt">[], now);
+  return { started: true, user, isNewUser: user.id === newUserId, session: { id: fields.id, refreshToken: fields.refreshToken, expiresAt: fields.expiresAt } };
 }
+
+/** What the session insert's RETURNING reads back: the user it started the session for. */
+type StartedFor = Omit<UserRow, "bannedAt" | "banReason">;
 
 /** Where each sign-in's values go in the compiled statements (sql.placeholder names). */
 type Slot = "phone" | "newUserId" | "now" | "sessionId" | "refreshHash" | "expiresAt" | "maxExpiresAt" | "userAgent" | "country" | "cap";
 const slot = (name: Slot) => sql.placeholder(name);
 
+/** A column of the user the inserted session belongs to, for the insert's RETURNING clause. */
+const userColumn = <T>(column: Column) => sql<T>`(SELECT ${column} FROM ${users} WHERE ${users.id} = ${sessions.userId})`;
+
 interface CompiledBatch {
   signingIn: SigningIn;
   /** Before `withUser`'s statements: the user, its phone identity, the session. */
   before: PreparedQuery[];
-  /** After them: the trim to the cap, then the user read back. */
+  /** After them: the trim to the cap. */
   after: PreparedQuery[];
 }
 
@@ -98,16 +106,26 @@ function compiledBatch(db: Db): CompiledBatch {
       .select(
         sql`SELECT 'phone', ${slot("phone")}, ${slot("newUserId")}, ${now} WHERE EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${slot("newUserId")})`,
       ),
-    db.insert(sessions).select(
-      sql`SELECT ${slot("sessionId")}, ${users.id}, ${slot("refreshHash")}, ${now}, ${now}, ${slot("expiresAt")}, ${slot("maxExpiresAt")}, ${now}, ${slot("userAgent")}, ${slot("country")}
+    db
+      .insert(sessions)
+      .select(
+        sql`SELECT ${slot("sessionId")}, ${users.id}, ${slot("refreshHash")}, ${now}, ${now}, ${slot("expiresAt")}, ${slot("maxExpiresAt")}, ${now}, ${slot("userAgent")}, ${slot("country")}
             FROM ${identities} INNER JOIN ${users} ON ${users.id} = ${identities.userId}
             WHERE ${phoneIdentity} AND ${users.bannedAt} IS NULL`,
-    ),
+      )
+      // The user read back by the insert itself rather than by a fifth statement: locally each
+      // statement of a batch costs ~0.1 ms of the D1 simulator's CPU (docs/benchmark.md), and in
+      // production each is one more to run. No row: no session was started (the user is banned).
+      .returning({
+        id: sessions.userId,
+        nickname: userColumn<string | null>(users.nickname),
+        avatarUrl: userColumn<string | null>(users.avatarUrl),
+        passwordHash: userColumn<string | null>(users.passwordHash),
+        createdAt: userColumn<number>(users.createdAt),
+        updatedAt: userColumn<number>(users.updatedAt),
+      }),
   ];
-  const after: BatchItem<"sqlite">[] = [
-    trimSessions(db, slot("cap"), signingIn.userId, slot("sessionId"), now, signingIn.started),
-    db.select({ user: users }).from(identities).innerJoin(users, eq(users.id, identities.userId)).where(phoneIdentity).limit(1),
-  ];
+  const after: BatchItem<"sqlite">[] = [trimSessions(db, slot("cap"), signingIn.userId, slot("sessionId"), now, signingIn.started)];
   batch = { signingIn, before: before.map(prepareQuery), after: after.map(prepareQuery) };
   compiled.set(db, batch);
   return batch;

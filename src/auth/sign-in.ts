@@ -9,7 +9,7 @@ import { hitClient } from "../limits/client-limits";
 import { phoneGuard } from "../limits/stubs";
 import { maskPhone, type Phone } from "../phone/phone";
 import type { RequestScope } from "../platform/scope";
-import { refuseBanned } from "./bans";
+import { refuseBanned, refuseDisabled } from "./bans";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from "./passwords";
 import { startPhoneSession, type WithUser } from "./phone-session";
 import { type NewSession, startSession } from "./sessions";
@@ -58,12 +58,12 @@ export async function signInWithVerifiedPhone(
   method: SignInMethod,
   withUser?: WithUser,
 ): Promise<SignedIn & { isNewUser: boolean }> {
-  const { user, isNewUser, session } = await startPhoneSession(scope, db, phone.e164, withUser);
-  if (isNewUser) publish(scope, { type: "user.created", userId: user.id, phone, method });
+  const started = await startPhoneSession(scope, db, phone.e164, withUser);
   // A banned account is refused only here, after the phone was proven, so the ban is not revealed
-  // to anyone else; the batch started no session for it.
-  refuseBanned(scope, user, phone, method);
-  if (!session) throw new Error("phone sign-in: no session for a user who is not banned");
+  // to anyone else; the batch started no session for it (and a user it just made is never banned).
+  if (!started.started) refuseDisabled(scope, phone, method);
+  const { user, isNewUser, session } = started;
+  if (isNewUser) publish(scope, { type: "user.created", userId: user.id, phone, method });
   publish(scope, { type: "user.signed_in", userId: user.id, phone, method, isNewUser });
   return { session, user: toPublicUser(user, phone.e164), isNewUser };
 }
