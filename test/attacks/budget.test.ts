@@ -4,10 +4,13 @@
  * The budget object is shared by this whole file, so each test sets today's spend first.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { budgetSpent, eventCounter, eventsNamed, setBudgetSpent } from "../support/attacks";
 import { captureSms, type ErrorBody, json, post, signIn, uniquePhone } from "../support/helpers";
-import { age } from "../support/time";
+import { age, clearOfUtcMidnight } from "../support/time";
+
+// These tests set up today's budget (a UTC day): never let the day change under them.
+beforeEach(clearOfUtcMidnight, 60_000);
 
 const sms = captureSms();
 const BUDGET = 10_000;

@@ -1,7 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { SmsBudget } from "../../src/limits/sms-budget";
+import { clearOfUtcMidnight } from "../support/time";
+
+// These tests set up today's budget (a UTC day): never let the day change under them.
+beforeEach(clearOfUtcMidnight, 60_000);
 
 // A fresh object per test: the unit tests do not share the deployment's "global" budget.
 const budget = () => env.SMS_BUDGET.get(env.SMS_BUDGET.newUniqueId());

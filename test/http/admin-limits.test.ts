@@ -1,8 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { admin, waitForAudit } from "../support/admin";
 import { freshRange, phoneIn } from "../support/attacks";
 import { captureSms, json, post, requestCode, uniquePhone, wrongCode } from "../support/helpers";
-import { age } from "../support/time";
+import { age, clearOfUtcMidnight } from "../support/time";
+
+// These tests set up today's budget (a UTC day): never let the day change under them.
+beforeEach(clearOfUtcMidnight, 60_000);
 
 const sms = captureSms();
 

@@ -9,7 +9,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type CallOptions, captureConsole, type ErrorBody, get, json, post, uniquePhone, withoutRandomIds } from "../support/helpers";
 import { json as answer, hex, interceptFetch } from "../support/intercept";
-import { age, guardOf } from "../support/time";
+import { age, clearOfUtcMidnight, guardOf } from "../support/time";
+
+// These tests set up today's budget (a UTC day): never let the day change under them.
+beforeEach(clearOfUtcMidnight, 60_000);
 
 // ---------------------------------------------------------------------------------------------
 // Settings
