@@ -113,9 +113,8 @@ function compiledBatch(db: Db): CompiledBatch {
             FROM ${identities} INNER JOIN ${users} ON ${users.id} = ${identities.userId}
             WHERE ${phoneIdentity} AND ${users.bannedAt} IS NULL`,
       )
-      // The user read back by the insert itself rather than by a fifth statement: locally each
-      // statement of a batch costs ~0.1 ms of the D1 simulator's CPU (docs/benchmark.md), and in
-      // production each is one more to run. No row: no session was started (the user is banned).
+      // The user read back by the insert itself rather than by a statement of its own: one fewer
+      // for D1 to run on every sign-in. No row: no session was started (the user is banned).
       .returning({
         id: sessions.userId,
         nickname: userColumn<string | null>(users.nickname),

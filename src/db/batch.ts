@@ -6,7 +6,7 @@ import type { BatchItem } from "drizzle-orm/batch";
  * each request's values go, instead of once per request.
  *
  * Why: building a query is drizzle's costly part (its SQL walker checks every chunk's kind); the
- * phone sign-in's five-statement batch took ~0.3 ms of CPU to build on every sign-in, measured in
+ * phone sign-in's batch (five statements then) took ~0.3 ms of CPU to build on every sign-in, measured in
  * workerd (docs/benchmark.md). drizzle's own `db.batch()` cannot take placeholders (it binds a
  * built query's params as they are), so this does what drizzle-orm/d1/session.js `batch()` does,
  * with the values filled in: `getQuery()` for the SQL and params, one D1 `batch` (atomic: one
