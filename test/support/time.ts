@@ -35,14 +35,17 @@ export async function waitForBackground(done: () => Promise<boolean>): Promise<v
   throw new Error("background work did not finish");
 }
 
+/** How close to UTC midnight a "today" test may start (the longest of them takes a few seconds). */
+const MIDNIGHT_MARGIN_MS = 30_000;
+
 /**
  * For tests that set up "today" (the SMS budget's UTC day) and then expect it to hold: when UTC
- * midnight is less than `marginMs` away, waits until just past it, so a run that happens to start
- * at 23:59:50 cannot see the day change under it. Use as `beforeEach(clearOfUtcMidnight, 60_000)`.
+ * midnight is less than MIDNIGHT_MARGIN_MS away, waits until just past it, so a run that happens to
+ * start at 23:59:50 cannot see the day change under it. Use as `beforeEach(clearOfUtcMidnight, 60_000)`.
  */
-export async function clearOfUtcMidnight(marginMs = 30_000): Promise<void> {
+export async function clearOfUtcMidnight(): Promise<void> {
   const midnight = new Date();
   midnight.setUTCHours(24, 0, 0, 0);
   const left = midnight.getTime() - Date.now();
-  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 1_000));
+  if (left < MIDNIGHT_MARGIN_MS) await new Promise((resolve) => setTimeout(resolve, left + 1_000));
 }
