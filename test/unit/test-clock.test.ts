@@ -20,6 +20,20 @@ describe("clearOfUtcMidnight", () => {
     expect(new Date().toISOString().slice(0, 10)).toBe("2026-11-30");
   });
 
+  it("still waits when handed a test context, as a beforeEach hook hands it one", async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 29, 23, 59, 50) });
+    let done = false;
+    const asHook = clearOfUtcMidnight as (context: object) => Promise<void>;
+    const waiting = asHook({ task: { name: "a test" } }).then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await waiting;
+    expect(done).toBe(true);
+  });
+
   it("does not wait when midnight is further away", async () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 10, 29, 23, 59, 0) });
     let done = false;
