@@ -69,9 +69,16 @@ export async function signAccessToken(config: Config, claims: AccessClaims, now 
   const { kid, signingKey } = await keySet(config.JWT_PRIVATE_KEYS);
   const iat = Math.floor(now / 1000);
   const exp = iat + config.ACCESS_TOKEN_TTL_SECONDS;
-  const payload: Record<string, unknown> = { sid: claims.sessionId };
-  if (claims.phone) Object.assign(payload, { phone_number: claims.phone, phone_number_verified: true });
-  Object.assign(payload, { iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE, sub: claims.userId, iat, exp, jti: toBase64Url(randomBytes(16)) });
+  const payload = {
+    sid: claims.sessionId,
+    ...(claims.phone ? { phone_number: claims.phone, phone_number_verified: true } : {}),
+    iss: config.JWT_ISSUER,
+    aud: config.JWT_AUDIENCE,
+    sub: claims.userId,
+    iat,
+    exp,
+    jti: toBase64Url(randomBytes(16)),
+  };
   const token = await signJwt("EdDSA", signingKey, { typ: "JWT", kid }, payload);
   return { token, expiresAt: exp * 1000 };
 }

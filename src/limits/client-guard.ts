@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { CleanupAlarm } from "./cleanup-alarm";
 import type { HitResult, LeaseResult } from "./client";
 import * as client from "./client";
+import type { Decision } from "./decision";
 import type { Buckets } from "./window";
 
 export type { HitResult, LeaseResult } from "./client";
@@ -28,12 +29,7 @@ export class ClientGuard extends DurableObject<Record<string, unknown>> {
    * address is held at the limit, and its wait ends when the oldest counted requests age out.
    */
   hit(kind: Kind, limit: number): HitResult {
-    const decided = client.hit(this.ctx.storage.kv.get<Buckets>(kind), { limit }, Date.now());
-    if (decided.state) {
-      this.ctx.storage.kv.put(kind, decided.state);
-      this.cleanup.ensure();
-    }
-    return decided.result;
+    return this.count(kind, client.hit(this.ctx.storage.kv.get<Buckets>(kind), { limit }, Date.now()));
   }
 
   /**
@@ -41,7 +37,11 @@ export class ClientGuard extends DurableObject<Record<string, unknown>> {
    * within `limit`; refuses like hit() when the hour is full.
    */
   lease(kind: Kind, limit: number, want: number): LeaseResult {
-    const decided = client.lease(this.ctx.storage.kv.get<Buckets>(kind), { limit }, want, Date.now());
+    return this.count(kind, client.lease(this.ctx.storage.kv.get<Buckets>(kind), { limit }, want, Date.now()));
+  }
+
+  /** Saves what a decision counted, if anything (the alarm then clears it once the hour is over), and answers it. */
+  private count<R>(kind: Kind, decided: Decision<R, Buckets>): R {
     if (decided.state) {
       this.ctx.storage.kv.put(kind, decided.state);
       this.cleanup.ensure();

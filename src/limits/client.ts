@@ -17,11 +17,15 @@ export interface ClientSettings {
 
 export const CLIENT_WINDOW_MS = 3600_000;
 
+/** The hour is full: nothing is counted, and the wait ends when enough of it ages out. */
+const refused = (buckets: Buckets, settings: ClientSettings, now: number) => ({
+  result: { ok: false as const, retryAfterMs: msUntilBelow(buckets, now, CLIENT_WINDOW_MS, settings.limit) },
+  state: undefined,
+});
+
 export function hit(stored: Buckets | undefined, settings: ClientSettings, now: number): Decision<HitResult, Buckets> {
   const buckets = prune(stored ?? {}, now, CLIENT_WINDOW_MS);
-  if (total(buckets) >= settings.limit) {
-    return { result: { ok: false, retryAfterMs: msUntilBelow(buckets, now, CLIENT_WINDOW_MS, settings.limit) }, state: undefined };
-  }
+  if (total(buckets) >= settings.limit) return refused(buckets, settings, now);
   return { result: { ok: true }, state: add(buckets, now) };
 }
 
@@ -40,9 +44,7 @@ export const LEASE_DIVISOR = 16;
 export function lease(stored: Buckets | undefined, settings: ClientSettings, want: number, now: number): Decision<LeaseResult, Buckets> {
   const buckets = prune(stored ?? {}, now, CLIENT_WINDOW_MS);
   const left = settings.limit - total(buckets);
-  if (left <= 0) {
-    return { result: { ok: false, retryAfterMs: msUntilBelow(buckets, now, CLIENT_WINDOW_MS, settings.limit) }, state: undefined };
-  }
+  if (left <= 0) return refused(buckets, settings, now);
   const granted = Math.max(1, Math.min(Math.floor(want), left, Math.floor(left / LEASE_DIVISOR)));
   return { result: { ok: true, granted }, state: add(buckets, now, granted) };
 }
