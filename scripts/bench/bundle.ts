@@ -16,6 +16,8 @@ export interface BundleSize {
 
 export interface Bundle extends BundleSize {
   largestInputs: { owner: string; bytes: number }[];
+  /** false for `--profile`, which builds with `--no-minify`: then this is not the size that deploys. */
+  minified: boolean;
 }
 
 export function bundleSize(dir: string, output: string): BundleSize {

@@ -163,7 +163,8 @@ export function printReport(rep: Report): void {
   }
   const b = rep.bundle;
   out.push("");
-  out.push(`Worker bundle (wrangler deploy --dry-run): ${kib(b.rawBytes)} raw, ${kib(b.gzipBytes)} gzip (${b.files.map((x) => x.file).join(", ")})`);
+  const build = b.minified ? "wrangler deploy --dry-run" : "wrangler deploy --dry-run --no-minify, for --profile: not the size that deploys";
+  out.push(`Worker bundle (${build}): ${kib(b.rawBytes)} raw, ${kib(b.gzipBytes)} gzip (${b.files.map((x) => x.file).join(", ")})`);
   if (b.wrangler) out.push(`  wrangler: Total Upload: ${b.wrangler.totalUploadKiB} KiB / gzip: ${b.wrangler.gzipKiB} KiB`);
   if (b.largestInputs.length) out.push(`  largest parts (raw, before gzip): ${b.largestInputs.map((x) => `${x.owner} ${kib(x.bytes)}`).join(", ")}`);
   out.push("");

@@ -77,7 +77,7 @@ export async function buildWorker(bundleDir: string, metafile: string, unminifie
   log(`bench: building the Worker (wrangler deploy --dry-run --outdir ${bundleDir}${unminified ? " --no-minify, for --profile" : ""})`);
   const args = ["deploy", "--dry-run", "--env=", "--outdir", bundleDir, "--metafile", metafile, ...(unminified ? ["--no-minify"] : [])];
   const dryRun = await runWrangler(args, "wrangler deploy --dry-run");
-  return { ...bundleSize(bundleDir, dryRun), largestInputs: bundleInputs(metafile) };
+  return { ...bundleSize(bundleDir, dryRun), largestInputs: bundleInputs(metafile), minified: !unminified };
 }
 
 /** A fresh state directory, so no run sees another's users, counters or Durable Object state. */
